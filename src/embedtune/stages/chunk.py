@@ -1,0 +1,58 @@
+"""Stage `chunk`: extracted elements into retrieval chunks with langchain-text-splitters.
+
+Every chunk carries a content-hash id, its document, pages and kind (text or table).
+A text that occurs twice in the corpus (boilerplate, a duplicated page) is kept once,
+so retrieval has one right answer for it.
+"""
+
+import time
+from statistics import mean
+
+from tqdm import tqdm
+
+from embedtune.chunking.length import length_function
+from embedtune.chunking.split import DocumentChunker
+from embedtune.hashing import text_digest
+from embedtune.jsonl import read_jsonl, write_json, write_jsonl
+from embedtune.params import load_params
+
+
+def main() -> None:
+    params = load_params("chunk")
+    started = time.perf_counter()
+    length = length_function(params)
+    chunker = DocumentChunker(params.chunk_size, params.chunk_overlap, length, params.drop_element_types)
+    documents = sorted(params.extracted_dir.glob("*.jsonl"), key=lambda path: next(read_jsonl(path))["file_name"])
+
+    chunks, seen, duplicates = [], set(), 0
+    for path in tqdm(documents, desc="chunk", unit="doc"):
+        elements = list(read_jsonl(path))
+        for position, chunk in enumerate(chunker.chunks(elements)):
+            chunk_id = text_digest(chunk["text"])
+            if chunk_id in seen:
+                duplicates += 1
+                continue
+            seen.add(chunk_id)
+            chunks.append({"chunk_id": chunk_id, "doc_id": elements[0]["doc_id"],
+                           "file_name": elements[0]["file_name"], "position": position, **chunk})
+    if not chunks:
+        raise SystemExit(f"chunk: the extracted documents in {params.extracted_dir}/ hold no text to chunk")
+    write_jsonl(params.output, chunks)
+
+    lengths = [length(chunk["text"]) for chunk in chunks]
+    write_json(params.report, {
+        "chunks": len(chunks),
+        "text_chunks": sum(chunk["kind"] == "text" for chunk in chunks),
+        "table_chunks": sum(chunk["kind"] == "table" for chunk in chunks),
+        "documents": len(documents),
+        "duplicates_dropped": duplicates,
+        f"mean_{params.unit}": round(mean(lengths), 1),
+        f"max_{params.unit}": max(lengths),
+        "seconds": round(time.perf_counter() - started, 2),
+    })
+    print(f"chunk: {len(chunks)} chunks ({sum(c['kind'] == 'table' for c in chunks)} tables) "
+          f"from {len(documents)} documents, {duplicates} duplicate texts dropped")
+
+
+if __name__ == "__main__":
+    main()
