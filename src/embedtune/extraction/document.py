@@ -42,5 +42,7 @@ def submit_document(pool: Executor, path, params: ExtractParams, on_pages_done=N
     return PendingDocument(pages, parts)
 
 
-def extract_page_range(path: str, start: int, stop: int, strategy: str, tables: bool, languages: list[str]) -> list[dict]:
+def extract_page_range(
+    path: str, start: int, stop: int, strategy: str, tables: bool, languages: list[str]
+) -> list[dict]:
     return partition_page_range(page_range_pdf(path, start, stop), start + 1, strategy, tables, languages)

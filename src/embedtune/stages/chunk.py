@@ -15,6 +15,7 @@ from embedtune.chunking.split import DocumentChunker
 from embedtune.hashing import text_digest
 from embedtune.jsonl import read_jsonl, write_json, write_jsonl
 from embedtune.params import load_params
+from embedtune.stages import run
 
 
 def main() -> None:
@@ -55,4 +56,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -1,0 +1,114 @@
+"""Stage `chunk` on the real extraction of the default corpus."""
+
+import json
+import shutil
+
+import pytest
+
+from conftest import run_stage, write_params
+from embedtune.chunking.split import DocumentChunker
+from embedtune.hashing import text_digest
+from embedtune.markdown import to_markdown
+
+
+@pytest.fixture
+def extracted(extracted_default, tmp_path):
+    """A workspace holding the default corpus's extracted elements, ready to chunk."""
+    shutil.copytree(extracted_default / "data", tmp_path / "data")
+    write_params(tmp_path)
+    return tmp_path
+
+
+def read_chunks(workspace):
+    return [json.loads(line) for line in (workspace / "data" / "chunks.jsonl").read_text().splitlines()]
+
+
+def test_default_corpus_chunks(extracted):
+    run_stage("chunk", extracted)
+    chunks = read_chunks(extracted)
+    assert 80 <= len(chunks) <= 200
+    assert len({c["chunk_id"] for c in chunks}) == len(chunks)
+    for chunk in chunks:
+        assert chunk["chunk_id"] == text_digest(chunk["text"])
+        assert chunk["kind"] in {"text", "table"} and chunk["pages"] and chunk["doc_id"] and chunk["file_name"]
+        assert len(chunk["text"]) <= 800
+    # Page headers and footers are dropped; prose spans pages where a paragraph does.
+    assert not any("Page 3" == line for c in chunks for line in c["text"].splitlines())
+    assert any(len(c["pages"]) == 2 for c in chunks if c["kind"] == "text")
+    segment = [c for c in chunks if c["kind"] == "table" and "| Autonomous Mobile Robots | $402.9 |" in c["text"]]
+    assert len(segment) == 1
+    caption = "Revenue and operating income by segment (in millions of U.S. dollars)"
+    assert segment[0]["text"].startswith(caption + "\n\n| Segment |")
+    report = json.loads((extracted / "metrics" / "chunk.json").read_text())
+    assert report["chunks"] == len(chunks) and report["table_chunks"] == sum(c["kind"] == "table" for c in chunks)
+
+
+def test_chunking_is_deterministic(extracted):
+    run_stage("chunk", extracted)
+    first = (extracted / "data" / "chunks.jsonl").read_bytes()
+    (extracted / "data" / "chunks.jsonl").unlink()
+    run_stage("chunk", extracted)
+    assert (extracted / "data" / "chunks.jsonl").read_bytes() == first
+
+
+def test_long_tables_split_by_rows_with_the_header_repeated(extracted):
+    write_params(extracted, chunk={"chunk_size": 300, "chunk_overlap": 40})
+    run_stage("chunk", extracted)
+    header = "| Line item | 2025 | 2024 | 2023 |"
+    parts = [c for c in read_chunks(extracted) if c["kind"] == "table" and header in c["text"]]
+    assert len(parts) >= 3
+    rows = []
+    for part in parts:
+        assert len(part["text"]) <= 300
+        assert part["text"].startswith("Consolidated statements of operations")
+        lines = part["text"].split("\n\n", 1)[1].splitlines()
+        assert lines[:2] == [header, "| --- | --- | --- | --- |"]
+        rows += lines[2:]
+    assert rows[0].startswith("| Revenue | $1,284.6 |") and rows[-1].startswith("| Diluted earnings per share |")
+    assert len(rows) == 11
+
+
+def test_token_chunks_fit_the_embedding_model(extracted):
+    from transformers import AutoTokenizer
+
+    from embedtune.models import resolve_model
+
+    write_params(extracted, chunk={"unit": "tokens", "chunk_size": 128, "chunk_overlap": 16})
+    run_stage("chunk", extracted)
+    tokenizer = AutoTokenizer.from_pretrained(resolve_model("sentence-transformers/all-MiniLM-L6-v2"))
+    lengths = [len(tokenizer.encode(c["text"], add_special_tokens=False)) for c in read_chunks(extracted)]
+    assert max(lengths) <= 128
+    assert sum(lengths) / len(lengths) > 64  # filled, not shredded
+
+
+def test_token_chunk_size_beyond_the_model_is_rejected(extracted):
+    write_params(extracted, chunk={"unit": "tokens", "chunk_size": 300, "chunk_overlap": 30})
+    result = run_stage("chunk", extracted, check=False)
+    assert result.returncode != 0
+    assert "chunk.chunk_size: 300 tokens exceeds" in result.stderr and "254" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"chunk_overlap": 800}, "chunk: Value error, chunk_overlap (800) must be smaller than chunk_size (800)"),
+        ({"chunk_size": -5}, "chunk.chunk_size: Input should be greater than 0"),
+        ({"chunk_sise": 500}, "chunk.chunk_sise: Extra inputs are not permitted"),
+        ({"unit": "words"}, "chunk.unit: Input should be 'characters' or 'tokens'"),
+    ],
+)
+def test_bad_params_are_rejected_naming_the_key(extracted, values, message):
+    write_params(extracted, chunk=values)
+    result = run_stage("chunk", extracted, check=False)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert not (extracted / "data" / "chunks.jsonl").exists()
+
+
+def test_table_that_fits_is_one_chunk_with_its_caption():
+    rows = [["Code", "Meaning"], ["E-104", "Front safety scanner not responding"]]
+    table = {"type": "Table", "page": 7, "text": to_markdown(rows), "rows": rows}
+    caption = {"type": "NarrativeText", "page": 7, "text": "Table: fault codes"}
+    chunker = DocumentChunker(500, 50, len, ["Header"])
+    chunks = list(chunker.chunks([caption, table]))
+    assert chunks[-1] == {"kind": "table", "text": "Table: fault codes\n\n" + to_markdown(rows), "pages": [7]}

@@ -1,0 +1,183 @@
+"""Stage `extract` on real PDFs through real unstructured and pdfplumber."""
+
+import hashlib
+import json
+
+import pytest
+
+from conftest import BAD_FILES, DEFAULT_CORPUS, SHARED_DATA, run_stage, text_pdf, write_params
+
+
+def elements_by_file(workspace):
+    elements = {}
+    for path in sorted((workspace / "data" / "extracted").glob("*.jsonl")):
+        records = [json.loads(line) for line in path.read_text().splitlines()]
+        elements[records[0]["file_name"]] = records
+    return elements
+
+
+def report(workspace):
+    return json.loads((workspace / "metrics" / "extract.json").read_text())
+
+
+def table_rows(elements, first_cell):
+    for element in elements:
+        if element["type"] == "Table":
+            for row in element["rows"]:
+                if row[0] == first_cell:
+                    return row
+    raise AssertionError(f"no table row starts with {first_cell!r}")
+
+
+def test_default_corpus_elements_carry_document_page_type_and_text(extracted_default):
+    workspace = extracted_default
+    elements = elements_by_file(workspace)
+    assert sorted(elements) == sorted(p.name for p in DEFAULT_CORPUS.glob("*.pdf"))
+    for name, records in elements.items():
+        digest = hashlib.sha256((DEFAULT_CORPUS / name).read_bytes()).hexdigest()[:16]
+        assert {r["doc_id"] for r in records} == {digest}
+        assert [r["index"] for r in records] == list(range(len(records)))
+        assert all(r["text"] and r["page"] >= 1 and r["type"] for r in records)
+    annual = elements["alderbank-annual-report-fy2025.pdf"]
+    assert {"Title", "NarrativeText"} <= {r["type"] for r in annual}
+    assert max(r["page"] for r in annual) == report(workspace)["files"]["alderbank-annual-report-fy2025.pdf"]["pages"]
+    assert any("Tessera is a cube storage system" in r["text"] for r in annual)
+
+
+def test_financial_tables_keep_their_structure_and_cell_values(extracted_default):
+    workspace = extracted_default
+    elements = elements_by_file(workspace)
+    annual = elements["alderbank-annual-report-fy2025.pdf"]
+    assert table_rows(annual, "Segment") == [
+        "Segment", "FY2025 revenue", "FY2024 revenue", "Change", "FY2025 operating income", "FY2024 operating income",
+    ]
+    assert table_rows(annual, "Autonomous Mobile Robots") == [
+        "Autonomous Mobile Robots", "$402.9", "$323.4", "24.6%", "$58.0", "$37.2",
+    ]
+    assert table_rows(annual, "Total assets") == ["Total assets", "$1,742.6", "$1,561.9"]
+    assert table_rows(annual, "Restructuring charges") == ["Restructuring charges", "$6.4", "—", "$3.2"]
+    segment = next(e for e in annual if e["type"] == "Table" and e["rows"][0][0] == "Segment")
+    assert segment["text"].splitlines()[2] == "| Fulfillment Systems | $548.2 | $516.7 | 6.1% | $49.3 | $41.9 |"
+    # The cells are in the table, not repeated as loose text around it.
+    assert not any(e["type"] != "Table" and e["text"] == "$402.9" for e in annual)
+    contract = elements["veltro-master-supply-agreement.pdf"]
+    assert table_rows(contract, "8,001 to 16,000") == ["8,001 to 16,000", "€584.00", "€657.00"]
+    manual = elements["kestrel-amr7-service-manual.pdf"]
+    assert table_rows(manual, "E-214")[1] == "Left drive motor overcurrent"
+    assert report(workspace)["totals"]["tables"] == 8
+
+
+def test_two_runs_give_identical_outputs(extracted_default, workspace):
+    run_stage("extract", workspace)
+    first, second = extracted_default / "data" / "extracted", workspace / "data" / "extracted"
+    names = sorted(p.name for p in first.iterdir())
+    assert names == sorted(p.name for p in second.iterdir())
+    for name in names:
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def test_rerun_extracts_only_added_pdfs_and_drops_removed_ones(workspace):
+    run_stage("extract", workspace)
+    extracted = workspace / "data" / "extracted"
+    before = {p.name: p.stat().st_mtime_ns for p in extracted.glob("*.jsonl")}
+    (workspace / "data" / "pdfs" / "memo.pdf").write_bytes(text_pdf("Memo: the Tilburg service center opens in May."))
+
+    result = run_stage("extract", workspace)
+    files = report(workspace)["files"]
+    assert files["memo.pdf"]["reused"] is False
+    assert all(entry["reused"] for name, entry in files.items() if name != "memo.pdf")
+    assert {p.name: p.stat().st_mtime_ns for p in extracted.glob("*.jsonl") if p.name in before} == before
+    assert "1 extracted, 3 unchanged" in result.stdout
+
+    (workspace / "data" / "pdfs" / "kestrel-amr7-service-manual.pdf").unlink()
+    run_stage("extract", workspace)
+    assert "kestrel-amr7-service-manual.pdf" not in elements_by_file(workspace)
+    assert len(list(extracted.glob("*.jsonl"))) == 3
+
+
+def test_changed_settings_extract_again(workspace):
+    run_stage("extract", workspace)
+    write_params(workspace, extract={"tables": False})
+    run_stage("extract", workspace)
+    assert not any(entry["reused"] for entry in report(workspace)["files"].values())
+    assert report(workspace)["totals"]["tables"] == 0
+
+
+def test_renamed_pdf_is_not_extracted_again(workspace):
+    run_stage("extract", workspace)
+    corpus = workspace / "data" / "pdfs"
+    (corpus / "kestrel-amr7-service-manual.pdf").rename(corpus / "manual.pdf")
+    run_stage("extract", workspace)
+    assert report(workspace)["files"]["manual.pdf"]["reused"] is True
+    assert {e["file_name"] for e in elements_by_file(workspace)["manual.pdf"]} == {"manual.pdf"}
+
+
+def test_bad_files_are_reported_and_good_files_still_extracted(workspace):
+    corpus = workspace / "data" / "pdfs"
+    for name, (make, _) in BAD_FILES.items():
+        (corpus / name).write_bytes(make())
+    result = run_stage("extract", workspace)
+    files = report(workspace)["files"]
+    for name, (_, reason) in BAD_FILES.items():
+        assert files[name]["status"] == "error", name
+        assert reason in files[name]["error"], (name, files[name]["error"])
+        assert name in result.stderr
+    assert files["encrypted.pdf"]["error"].startswith("encrypted PDF: it needs a password")
+    good = [p.name for p in DEFAULT_CORPUS.glob("*.pdf")]
+    assert all(files[name]["status"] == "ok" for name in good)
+    assert sorted(elements_by_file(workspace)) == sorted(good)
+    assert report(workspace)["totals"]["errors"] == len(BAD_FILES)
+
+
+def test_duplicate_pdfs_are_extracted_once(workspace):
+    corpus = workspace / "data" / "pdfs"
+    # The first name in sorted order is the one extracted; the other is reported as its copy.
+    (corpus / "manual copy (2).pdf").write_bytes((corpus / "kestrel-amr7-service-manual.pdf").read_bytes())
+    run_stage("extract", workspace)
+    files = report(workspace)["files"]
+    assert files["kestrel-amr7-service-manual.pdf"]["status"] == "ok"
+    assert files["manual copy (2).pdf"] == {
+        "doc_id": files["kestrel-amr7-service-manual.pdf"]["doc_id"],
+        "status": "duplicate",
+        "duplicate_of": "kestrel-amr7-service-manual.pdf",
+    }
+    assert len(elements_by_file(workspace)) == 3
+
+
+def test_stage_fails_when_no_file_yields_text(tmp_path):
+    corpus = tmp_path / "data" / "pdfs"
+    corpus.mkdir(parents=True)
+    for name, (make, _) in BAD_FILES.items():
+        (corpus / name).write_bytes(make())
+    write_params(tmp_path)
+    result = run_stage("extract", tmp_path, check=False)
+    assert result.returncode != 0
+    assert f"none of the {len(BAD_FILES)} files in data/pdfs/ yielded text; see metrics/extract.json" in result.stderr
+    assert report(tmp_path)["totals"]["errors"] == len(BAD_FILES)
+
+
+@pytest.mark.parametrize("make_folder", [False, True], ids=["missing", "empty"])
+def test_missing_or_empty_corpus_says_what_to_put_where(tmp_path, make_folder):
+    if make_folder:
+        (tmp_path / "data" / "pdfs").mkdir(parents=True)
+    write_params(tmp_path)
+    result = run_stage("extract", tmp_path, check=False)
+    assert result.returncode != 0
+    assert "Put the PDFs to learn from" in result.stderr and "data/pdfs/" in result.stderr
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "10k" / "nvda-20230129.pdf").exists(), reason="needs ../shared/data")
+def test_real_10k_segment_table(tmp_path):
+    """Pages 87-89 of NVIDIA's FY2023 10-K: the revenue by specialized markets table."""
+    import pypdfium2 as pdfium
+
+    corpus = tmp_path / "data" / "pdfs"
+    corpus.mkdir(parents=True)
+    with pdfium.PdfDocument(SHARED_DATA / "10k" / "nvda-20230129.pdf") as source, pdfium.PdfDocument.new() as part:
+        part.import_pages(source, [86, 87, 88])
+        part.save(corpus / "nvda-excerpt.pdf")
+    write_params(tmp_path)
+    run_stage("extract", tmp_path)
+    elements = elements_by_file(tmp_path)["nvda-excerpt.pdf"]
+    assert table_rows(elements, "Data Center") == ["Data Center", "$15,005", "$10,613", "$6,696"]
+    assert table_rows(elements, "Gaming") == ["Gaming", "9,067", "12,462", "7,759"]
