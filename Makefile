@@ -8,6 +8,11 @@ PIP := $(VENV)/bin/python -m pip
 INSTALLED := $(VENV)/.installed
 # Stages run `python` and `dvc`: the ones in the virtual environment.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+# Offline and quiet (the stages set these too, for runs outside make).
+export DO_NOT_TRACK := true
+export DVC_NO_ANALYTICS := 1
+export HF_HUB_OFFLINE := 1
+export HF_DATASETS_OFFLINE := 1
 
 .PHONY: install repro test bench corpus
 
@@ -30,6 +35,7 @@ repro: install
 	dvc repro
 
 test: install
+	ruff check src tests scripts bench
 	pytest
 
 bench: install

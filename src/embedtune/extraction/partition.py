@@ -1,11 +1,15 @@
 """Text elements of a PDF with unstructured's partition_pdf."""
 
 import io
+import re
 
 from embedtune.extraction.tables import Table, extract_tables
 from embedtune.markdown import to_markdown
 
 SPACY_MODEL = "en_core_web_sm"
+# pdfminer writes a glyph it cannot map to a character (a bullet in a subset font, say) as
+# "(cid:127)": noise to an embedding model.
+_UNMAPPED_GLYPH = re.compile(r"\(cid:\d+\)\s?")
 
 
 class MissingSpacyModel(RuntimeError):
@@ -43,7 +47,7 @@ def partition_page_range(
         infer_table_structure=infer_tables,
         starting_page_number=first_page,
     )
-    records = [_element_record(element) for element in elements if element.text.strip()]
+    records = [record for record in map(_element_record, elements) if record["text"]]
     if tables and strategy == "fast":
         records = _replace_cells_with_tables(records, extract_tables(pdf_bytes), first_page)
     for record in records:
@@ -55,7 +59,7 @@ def _element_record(element) -> dict:
     record = {
         "page": element.metadata.page_number,
         "type": element.category,
-        "text": element.text.strip(),
+        "text": _UNMAPPED_GLYPH.sub("", element.text).strip(),
         "bbox": _bbox(element),
     }
     html = getattr(element.metadata, "text_as_html", None)

@@ -16,11 +16,13 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+import embedtune.extraction
+import embedtune.markdown
 from embedtune.extraction.document import submit_document
 from embedtune.extraction.partition import require_spacy_model
 from embedtune.extraction.pdf_file import CorpusFileError
 from embedtune.extraction.store import ExtractedStore
-from embedtune.hashing import file_digest, params_digest
+from embedtune.hashing import file_digest, params_digest, text_digest
 from embedtune.jsonl import write_json
 from embedtune.params import ExtractParams, load_params
 from embedtune.stages import run
@@ -39,11 +41,15 @@ def find_pdfs(corpus_dir: Path) -> list[Path]:
 
 
 def settings_fingerprint(params: ExtractParams) -> str:
-    """What the elements depend on besides the bytes: the settings and the extractors' versions."""
+    """What the elements depend on besides the bytes: the settings, the extraction code
+    (the files dvc.yaml lists for this stage) and the extractors' versions."""
+    code = [Path(module.__file__) for module in (embedtune.markdown,)]
+    code += sorted(Path(embedtune.extraction.__file__).parent.glob("*.py"))
     return params_digest({
         "strategy": params.strategy,
         "tables": params.tables,
         "languages": list(params.languages),
+        "code": [text_digest(path.read_text()) for path in code],
         "unstructured": version("unstructured"),
         "pdfplumber": version("pdfplumber"),
     })

@@ -1,0 +1,76 @@
+"""The DVC pipeline, run by dvc itself in a temporary copy of the repository."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import REPO
+
+pytestmark = pytest.mark.slow
+
+
+def sh(*command: str, cwd: Path) -> str:
+    env = {
+        **os.environ,
+        # dvc runs stages with `python`: the interpreter running these tests.
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "GIT_AUTHOR_NAME": "test", "GIT_AUTHOR_EMAIL": "test@example.com",
+        "GIT_COMMITTER_NAME": "test", "GIT_COMMITTER_EMAIL": "test@example.com",
+    }
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}"
+    return result.stdout + result.stderr
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory) -> Path:
+    """The repository's tracked and new files (not its DVC outputs) in a fresh git repository."""
+    copy = tmp_path_factory.mktemp("repo")
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=REPO, capture_output=True, text=True, check=True,
+    ).stdout.split("\0")
+    for name in filter(None, listed):
+        if (REPO / name).is_file():
+            (copy / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, copy / name)
+    sh("git", "init", "-q", cwd=copy)
+    sh("git", "add", "-A", cwd=copy)
+    sh("git", "commit", "-q", "-m", "copy", cwd=copy)
+    return copy
+
+
+def test_repro_twice_then_only_chunk_reruns_after_chunk_size_changes(repo):
+    first = sh("dvc", "repro", cwd=repo)
+    assert "Running stage 'extract'" in first and "Running stage 'chunk'" in first
+    assert (repo / "data" / "chunks.jsonl").exists() and list((repo / "data" / "extracted").glob("*.jsonl"))
+
+    again = sh("dvc", "repro", cwd=repo)
+    assert "Running stage" not in again
+    assert "Data and pipelines are up to date." in again
+
+    sh("git", "add", "-A", cwd=repo)
+    sh("git", "commit", "-q", "-m", "repro", cwd=repo)
+    assert "Data and pipelines are up to date." in sh("dvc", "status", cwd=repo)
+
+    params = yaml.safe_load((repo / "params.yaml").read_text())
+    params["chunk"]["chunk_size"] = 600
+    (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    status = sh("dvc", "status", cwd=repo)
+    assert "chunk:" in status and "extract:" not in status
+    changed = sh("dvc", "repro", cwd=repo)
+    assert "Stage 'extract' didn't change, skipping" in changed
+    assert "Running stage 'chunk'" in changed and "Running stage 'extract'" not in changed
+
+
+def test_editing_the_chunker_does_not_rerun_extract(repo):
+    sh("dvc", "repro", cwd=repo)
+    splitter = repo / "src" / "embedtune" / "chunking" / "split.py"
+    splitter.write_text(splitter.read_text() + "\n# an edit\n")
+    status = sh("dvc", "status", cwd=repo)
+    assert "chunk:" in status and "extract:" not in status
