@@ -40,6 +40,7 @@ test: install
 
 bench: install
 	python bench/extract.py
+	python bench/generate.py
 
 corpus: install
 	python scripts/render_default_corpus.py

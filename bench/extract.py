@@ -13,16 +13,12 @@ Run: make bench   (or: python bench/extract.py)
 import json
 import os
 import platform
-import subprocess
-import sys
 import tempfile
-import threading
-import time
 from importlib.metadata import version
 from pathlib import Path
 
-import psutil
 import yaml
+from measure import run_stage
 
 REPO = Path(__file__).resolve().parents[1]
 TEN_KS = REPO.parent / "shared" / "data" / "10k"
@@ -40,41 +36,9 @@ def run_extract(workdir: Path, pdfs: list[Path], tables: bool = True) -> dict:
     params["extract"].update(corpus_dir="corpus", tables=tables)
     (workdir / "params.yaml").write_text(yaml.safe_dump(params))
 
-    started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "embedtune.stages.extract"], cwd=workdir,
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    peak = _watch_memory(process.pid)
-    output, _ = process.communicate()
-    wall = time.perf_counter() - started
-    if process.returncode != 0:
-        raise SystemExit(f"extract failed in {workdir}:\n{output}")
+    measured = run_stage("extract", workdir)
     totals = json.loads((workdir / "metrics" / "extract.json").read_text())["totals"]
-    return {"wall_s": round(wall, 2), "peak_rss_mib": round(peak.result / 2**20), **totals}
-
-
-class _watch_memory:
-    """Peak resident memory of a process and its children, summed, sampled every 50 ms."""
-
-    def __init__(self, pid: int):
-        self.result = 0
-        self._thread = threading.Thread(target=self._sample, args=(pid,), daemon=True)
-        self._thread.start()
-
-    def _sample(self, pid: int) -> None:
-        try:
-            root = psutil.Process(pid)
-            while root.is_running() and root.status() != psutil.STATUS_ZOMBIE:
-                processes = [root, *root.children(recursive=True)]
-                total = 0
-                for process in processes:
-                    try:
-                        total += process.memory_info().rss
-                    except psutil.NoSuchProcess:
-                        pass
-                self.result = max(self.result, total)
-                time.sleep(0.05)
-        except psutil.NoSuchProcess:
-            pass
+    return {**measured, **totals}
 
 
 def main() -> None:

@@ -1,5 +1,6 @@
 import io
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -22,11 +23,11 @@ def write_params(workdir: Path, **sections) -> Path:
     return path
 
 
-def run_stage(stage: str, workdir: Path, check: bool = True) -> subprocess.CompletedProcess:
+def run_stage(stage: str, workdir: Path, check: bool = True, env: dict | None = None) -> subprocess.CompletedProcess:
     """Run a stage as DVC does: its module, in a process of its own, from the workspace root."""
     result = subprocess.run(
         [sys.executable, "-m", f"embedtune.stages.{stage}"],
-        cwd=workdir, capture_output=True, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        cwd=workdir, capture_output=True, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
     )
     if check and result.returncode != 0:
         raise AssertionError(f"{stage} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
@@ -53,6 +54,16 @@ def extracted_default(tmp_path_factory) -> Path:
     """The default corpus extracted once for the tests that only read the result."""
     root = new_workspace(tmp_path_factory.mktemp("extracted-default"))
     run_stage("extract", root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def chunked_default(extracted_default, tmp_path_factory) -> Path:
+    """The default corpus extracted and chunked once, for the tests that only read the result."""
+    root = tmp_path_factory.mktemp("chunked-default")
+    shutil.copytree(extracted_default / "data", root / "data")
+    write_params(root)
+    run_stage("chunk", root)
     return root
 
 

@@ -3,12 +3,13 @@
 import sys
 from collections.abc import Callable
 
-from embedtune.params import ParamsError
+from embedtune.errors import StageError
 
 
 def run(main: Callable[[], None]) -> None:
-    """Run a stage's main(), turning a bad params.yaml into one clear line instead of a traceback."""
+    """Run a stage's main(), turning a StageError (bad params, unreachable endpoint...) into one
+    clear line instead of a traceback."""
     try:
         main()
-    except ParamsError as error:
+    except StageError as error:
         sys.exit(f"error: {error}")

@@ -1,0 +1,122 @@
+"""The question writers: each has an identity (what the cache is keyed on) and opens a session
+that answers chat messages. Sessions start only when some chunk is not in the cache, so a
+rerun with nothing to do loads no model and calls no endpoint."""
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import partial
+
+from embedtune.generation.client import ChatClient
+from embedtune.generation.gguf import KNOWN_MODELS, require_file, sha256_of, verified_gguf
+from embedtune.generation.llama_server import LlamaServer
+from embedtune.params import GenerateParams
+
+Complete = Callable[[list[dict]], str]
+
+
+class LlamaCppBackend:
+    """A GGUF instruct model on the CPU: xllamacpp's llama.cpp server on a loopback port,
+    spoken to with the same OpenAI-compatible client as any remote endpoint."""
+
+    def __init__(self, params: GenerateParams):
+        self.params = params
+        settings = params.llamacpp
+        # Known models and files given with a sha256 are verified when loaded; for other files
+        # the hash taken here keys the cache on their content.
+        self._hashed_here = settings.model not in KNOWN_MODELS and not settings.sha256
+        if settings.model in KNOWN_MODELS:
+            self.sha256 = KNOWN_MODELS[settings.model][2]
+        else:
+            self.sha256 = settings.sha256 or sha256_of(require_file(settings.model))
+        name = os.path.basename(settings.model)
+        self.identity = {"backend": "llamacpp", "model": name, "sha256": self.sha256}
+        self.concurrency = settings.parallel
+
+    @contextmanager
+    def session(self) -> Iterator[Complete]:
+        settings = self.params.llamacpp
+        path = require_file(settings.model) if self._hashed_here else verified_gguf(settings.model, self.sha256)
+        threads = os.cpu_count() if settings.threads == "auto" else settings.threads
+        # Every core, at a lower priority: the machine stays responsive, the model gets the idle cycles.
+        os.nice(settings.nice)
+        with LlamaServer(path, threads, settings.parallel, settings.context) as server:
+            client = ChatClient(server.url, self.identity["model"], timeout_s=settings.timeout_s, max_retries=1)
+            sampling = _sampling(self.params)
+            if self.params.questions_per_chunk == 1:
+                # Small models go on writing more questions than asked; each costs time.
+                sampling["stop"] = ["\n"]
+            try:
+                yield partial(client.complete, **sampling)
+            finally:
+                client.close()
+
+
+class OpenAIBackend:
+    """Any OpenAI-compatible chat-completions endpoint: vLLM, NVIDIA NIM, Ollama, OpenAI."""
+
+    def __init__(self, params: GenerateParams):
+        self.params = params
+        self.identity = {"backend": "openai", "model": params.openai.model}
+        self.concurrency = params.openai.concurrency
+
+    @contextmanager
+    def session(self) -> Iterator[Complete]:
+        settings = self.params.openai
+        api_key = os.environ.get(settings.api_key_env) if settings.api_key_env else None
+        client = ChatClient(settings.base_url, settings.model, api_key=api_key, timeout_s=settings.timeout_s,
+                            max_retries=settings.max_retries, backoff_s=settings.backoff_s,
+                            api_key_env=settings.api_key_env)
+        try:
+            yield partial(client.complete, **_sampling(self.params))
+        finally:
+            client.close()
+
+
+class TransformersBackend:
+    """A local Hugging Face causal LM with its chat template (the original recipe's route), on a GPU where present."""
+
+    def __init__(self, params: GenerateParams):
+        self.params = params
+        settings = params.transformers
+        self.identity = {"backend": "transformers", "model": settings.model, "gguf_file": settings.gguf_file}
+        self.concurrency = 1
+
+    @contextmanager
+    def session(self) -> Iterator[Complete]:
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        settings = self.params.transformers
+        device = settings.device
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        dtype = torch.bfloat16 if device == "cuda" else torch.float32
+        extra = {"gguf_file": settings.gguf_file} if settings.gguf_file else {}
+        tokenizer = AutoTokenizer.from_pretrained(settings.model, **extra)
+        model = AutoModelForCausalLM.from_pretrained(settings.model, dtype=dtype, **extra).to(device).eval()
+
+        def complete(messages: list[dict]) -> str:
+            inputs = tokenizer.apply_chat_template(
+                messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
+            ).to(device)
+            sampling = {"do_sample": self.params.temperature > 0, "max_new_tokens": self.params.max_tokens}
+            if self.params.temperature > 0:
+                sampling["temperature"] = self.params.temperature
+            torch.manual_seed(self.params.seed)
+            with torch.inference_mode():
+                output = model.generate(**inputs, **sampling, pad_token_id=tokenizer.eos_token_id)
+            return tokenizer.decode(output[0, inputs["input_ids"].shape[1]:], skip_special_tokens=True)
+
+        yield complete
+
+
+BACKENDS = {"llamacpp": LlamaCppBackend, "openai": OpenAIBackend, "transformers": TransformersBackend}
+
+
+def open_backend(params: GenerateParams):
+    return BACKENDS[params.backend](params)
+
+
+def _sampling(params: GenerateParams) -> dict:
+    return {"temperature": params.temperature, "max_tokens": params.max_tokens, "seed": params.seed}

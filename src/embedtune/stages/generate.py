@@ -1,0 +1,138 @@
+"""Stage `generate`: synthetic questions for each chunk, written by an LLM.
+
+The training signal of the pipeline: (question, chunk) pairs. Every reply is cached
+(embedtune.generation.cache), so no chunk is ever paid for twice; the replies are then
+parsed and filtered, and every dropped question is counted by reason in metrics/generate.json.
+"""
+
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor, as_completed
+
+from tqdm import tqdm
+
+from embedtune.generation.backends import open_backend
+from embedtune.generation.cache import GenerationCache
+from embedtune.generation.errors import GenerationError, MalformedResponse
+from embedtune.generation.questions import QuestionFilter, parse_reply
+from embedtune.hashing import params_digest, text_digest
+from embedtune.jsonl import read_jsonl, write_json, write_jsonl
+from embedtune.params import GenerateParams, load_params
+from embedtune.stages import run
+
+
+def render_prompt(template: str, chunk: dict, n: int) -> list[dict]:
+    """Chat messages from the prompt file: "[system]" and "[user]" lines start the messages
+    (a file without them is one user message); {chunk}, {document} and {n} are filled in.
+    The system message stays the same for every chunk, so llama.cpp reuses its computation."""
+    messages, role, lines = [], "user", []
+    for line in template.splitlines():
+        if line.strip() in ("[system]", "[user]"):
+            if lines:
+                messages.append({"role": role, "content": "\n".join(lines).strip()})
+            role, lines = line.strip()[1:-1], []
+        else:
+            lines.append(line)
+    messages.append({"role": role, "content": "\n".join(lines).strip()})
+    # str.replace, not str.format: chunk text is full of braces (tables, code, JSON).
+    for message in messages:
+        message["content"] = (
+            message["content"].replace("{document}", chunk["file_name"]).replace("{n}", str(n))
+            .replace("{chunk}", chunk["text"])
+        )
+    return messages
+
+
+def cache_key(identity: dict, template: str, params: GenerateParams, chunk_text: str) -> str:
+    return params_digest({
+        "generator": identity,
+        "prompt": template,
+        "sampling": {"temperature": params.temperature, "max_tokens": params.max_tokens, "seed": params.seed},
+        "questions_per_chunk": params.questions_per_chunk,
+        "chunk": chunk_text,
+    })
+
+
+def ask(backend, template: str, params: GenerateParams, chunks: list[dict], keys: dict, cache: GenerationCache,
+        stats: Counter) -> None:
+    """Send every chunk not in the cache, `backend.concurrency` at a time, caching each reply as it comes.
+    A fatal error (rejected key, unreachable endpoint) or Ctrl-C stops the requests not yet sent."""
+    stop = threading.Event()
+    with backend.session() as complete, ThreadPoolExecutor(backend.concurrency) as pool, cache, tqdm(
+        total=len(chunks), desc="generate", unit="chunk"
+    ) as bar:
+
+        def call(chunk: dict) -> str | None:
+            if stop.is_set():
+                return None
+            try:
+                return complete(render_prompt(template, chunk, params.questions_per_chunk))
+            except GenerationError:
+                stop.set()
+                raise
+
+        futures = {pool.submit(call, chunk): chunk for chunk in chunks}
+        try:
+            for future in as_completed(futures):
+                bar.update()
+                chunk = futures[future]
+                try:
+                    reply = future.result()
+                except MalformedResponse:
+                    stats["calls"] += 1
+                    stats["malformed_replies"] += 1
+                    continue
+                if reply is None:  # never sent: the run is stopping
+                    continue
+                stats["calls"] += 1
+                cache.add(keys[chunk["chunk_id"]], chunk["chunk_id"], reply)
+        finally:
+            stop.set()
+
+
+def main() -> None:
+    params = load_params("generate")
+    started = time.perf_counter()
+    template = params.prompt.read_text(encoding="utf-8")
+    chunks = list(read_jsonl(params.chunks))
+    backend = open_backend(params)
+    keys = {chunk["chunk_id"]: cache_key(backend.identity, template, params, chunk["text"]) for chunk in chunks}
+    cache = GenerationCache(params.cache)
+    todo = [chunk for chunk in chunks if keys[chunk["chunk_id"]] not in cache]
+    stats = Counter(calls=0, cache_hits=len(chunks) - len(todo), malformed_replies=0)
+    if todo:
+        ask(backend, template, params, todo, keys, cache, stats)
+
+    generator = {**backend.identity, "prompt_sha256": text_digest(template)}
+    question_filter = QuestionFilter(params.filters)
+    rows = []
+    for chunk in chunks:
+        key = keys[chunk["chunk_id"]]
+        if key not in cache:
+            continue
+        candidates = parse_reply(cache[key])
+        for question in question_filter.keep(candidates, chunk["text"], params.questions_per_chunk):
+            rows.append({"question": question, "chunk_id": chunk["chunk_id"], "generator": generator})
+    write_jsonl(params.output, rows)
+
+    seconds = time.perf_counter() - started
+    write_json(params.report, {
+        "chunks": len(chunks),
+        "calls": stats["calls"],
+        "cache_hits": stats["cache_hits"],
+        "malformed_replies": stats["malformed_replies"],
+        "questions": len(rows),
+        "chunks_with_questions": len({row["chunk_id"] for row in rows}),
+        "dropped": dict(sorted(question_filter.drops.items())),
+        "seconds": round(seconds, 2),
+        "questions_per_s": round(stats["calls"] and len(rows) / seconds, 3),
+        "generator": generator,
+    })
+    print(f"generate: {len(rows)} questions for {len(chunks)} chunks; {stats['calls']} LLM calls, "
+          f"{stats['cache_hits']} cached, {sum(question_filter.drops.values())} dropped "
+          f"({', '.join(f'{k} {v}' for k, v in question_filter.drops.most_common()) or 'none'}) in {seconds:.1f}s")
+
+
+if __name__ == "__main__":
+    run(main)

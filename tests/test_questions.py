@@ -1,0 +1,76 @@
+"""Parsing and filtering of LLM replies, on replies of the kinds small instruct models really write."""
+
+import pytest
+
+from embedtune.generation.questions import QuestionFilter, parse_reply
+from embedtune.params import FilterParams
+
+CHUNK = (
+    "The Kestrel AMR-7 carries payloads up to 700 kilograms and navigates with two safety-rated lidar "
+    "scanners, four depth cameras and wheel odometry, localizing against a site map to within 10 millimeters."
+)
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        ("What payload can the Kestrel AMR-7 carry?", ["What payload can the Kestrel AMR-7 carry?"]),
+        ("Here is a question: What payload can the Kestrel AMR-7 carry?",
+         ["What payload can the Kestrel AMR-7 carry?"]),
+        ("Sure! Here's a search question:\n\n\"How precisely does a Kestrel AMR-7 localize?\"",
+         ["How precisely does a Kestrel AMR-7 localize?"]),
+        ("1. What sensors does the Kestrel AMR-7 use?\n2. How heavy a load can it move?",
+         ["What sensors does the Kestrel AMR-7 use?", "How heavy a load can it move?"]),
+        ("Question 1: What sensors does the AMR-7 use?", ["What sensors does the AMR-7 use?"]),
+        ("**Q1:** What sensors does the AMR-7 use?", ["What sensors does the AMR-7 use?"]),
+        ('{"questions": ["What sensors does the AMR-7 use?", "What is its payload?"]}',
+         ["What sensors does the AMR-7 use?", "What is its payload?"]),
+        ('```json\n["What sensors does the AMR-7 use?"]\n```', ["What sensors does the AMR-7 use?"]),
+        ("What is the AMR-7's payload? (This question asks about its capacity.)", ["What is the AMR-7's payload?"]),
+        ("- What is the AMR-7's payload?\n- ", ["What is the AMR-7's payload?"]),
+        ("", []),
+    ],
+)
+def test_parse_reply(reply, expected):
+    assert parse_reply(reply) == expected
+
+
+@pytest.mark.parametrize(
+    ("candidate", "reason"),
+    [
+        ("The Kestrel AMR-7 carries 700 kilograms.", "not_a_question"),
+        ("Payload?", "too_short"),
+        ("What " + "very " * 40 + "long question is this?", "too_long"),
+        ("What payload does the robot described in the passage carry?", "refers_to_the_passage"),
+        ("According to the text, what does the AMR-7 navigate with?", "refers_to_the_passage"),
+        ("Does it navigate with two safety-rated lidar scanners, four depth cameras and wheel odometry?",
+         "copies_the_chunk"),
+    ],
+)
+def test_bad_questions_are_dropped_with_their_reason(candidate, reason):
+    question_filter = QuestionFilter(FilterParams())
+    assert question_filter.keep([candidate], CHUNK, limit=3) == []
+    assert question_filter.drops == {reason: 1}
+
+
+def test_duplicates_near_duplicates_and_surplus_are_dropped():
+    question_filter = QuestionFilter(FilterParams())
+    first = question_filter.keep(
+        ["What payload can the Kestrel AMR-7 carry?", "What payload can a Kestrel AMR-7 carry?",
+         "How accurately does the AMR-7 localize on a site map?", "Which sensors guide the Kestrel robot?"],
+        CHUNK, limit=2,
+    )
+    assert first == [
+        "What payload can the Kestrel AMR-7 carry?", "How accurately does the AMR-7 localize on a site map?",
+    ]
+    # The same question for another chunk is a duplicate across the corpus.
+    assert question_filter.keep(["what payload can the Kestrel AMR-7 carry?"], "another chunk", limit=1) == []
+    assert question_filter.drops == {"near_duplicate": 1, "beyond_questions_per_chunk": 1, "duplicate": 1}
+
+
+def test_good_question_is_kept():
+    question_filter = QuestionFilter(FilterParams())
+    assert question_filter.keep(["How accurately does the Kestrel AMR-7 localize?"], CHUNK, limit=1) == [
+        "How accurately does the Kestrel AMR-7 localize?"
+    ]
+    assert not question_filter.drops
