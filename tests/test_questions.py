@@ -2,8 +2,8 @@
 
 import pytest
 
+from embedtune.generation.params import FilterParams
 from embedtune.generation.questions import QuestionFilter, parse_reply
-from embedtune.params import FilterParams
 
 CHUNK = (
     "The Kestrel AMR-7 carries payloads up to 700 kilograms and navigates with two safety-rated lidar "

@@ -4,8 +4,9 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+from embedtune.chunking.params import ChunkParams
 from embedtune.models import resolve_model
-from embedtune.params import ChunkParams, ParamsError
+from embedtune.params import ParamsError
 
 
 def length_function(params: ChunkParams) -> Callable[[str], int]:

@@ -3,9 +3,9 @@
 from concurrent.futures import Executor
 from dataclasses import dataclass
 
+from embedtune.extraction.params import ExtractParams
 from embedtune.extraction.partition import partition_page_range
 from embedtune.extraction.pdf_file import CorpusFileError, count_pages, page_range_pdf
-from embedtune.params import ExtractParams
 
 
 @dataclass

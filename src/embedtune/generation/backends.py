@@ -10,7 +10,7 @@ from functools import partial
 from embedtune.generation.client import ChatClient
 from embedtune.generation.gguf import KNOWN_MODELS, require_file, sha256_of, verified_gguf
 from embedtune.generation.llama_server import LlamaServer
-from embedtune.params import GenerateParams
+from embedtune.generation.params import GenerateParams
 
 Complete = Callable[[list[dict]], str]
 

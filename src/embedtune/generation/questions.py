@@ -10,7 +10,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from embedtune.params import FilterParams
+from embedtune.generation.params import FilterParams
 
 _FENCE = re.compile(r"^```[a-zA-Z]*\s*|\s*```$")
 _LEAD_IN = re.compile(

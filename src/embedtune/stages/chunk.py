@@ -11,6 +11,7 @@ from statistics import mean
 from tqdm import tqdm
 
 from embedtune.chunking.length import length_function
+from embedtune.chunking.params import ChunkParams
 from embedtune.chunking.split import DocumentChunker
 from embedtune.hashing import text_digest
 from embedtune.jsonl import read_jsonl, write_json, write_jsonl
@@ -19,7 +20,7 @@ from embedtune.stages import run
 
 
 def main() -> None:
-    params = load_params("chunk")
+    params = load_params("chunk", ChunkParams)
     started = time.perf_counter()
     length = length_function(params)
     chunker = DocumentChunker(params.chunk_size, params.chunk_overlap, length, params.drop_element_types)

@@ -19,12 +19,13 @@ from tqdm import tqdm
 import embedtune.extraction
 import embedtune.markdown
 from embedtune.extraction.document import submit_document
+from embedtune.extraction.params import ExtractParams
 from embedtune.extraction.partition import require_spacy_model
 from embedtune.extraction.pdf_file import CorpusFileError
 from embedtune.extraction.store import ExtractedStore
 from embedtune.hashing import file_digest, params_digest, text_digest
 from embedtune.jsonl import write_json
-from embedtune.params import ExtractParams, load_params
+from embedtune.params import load_params
 from embedtune.stages import run
 
 ToExtract = tuple[str, str, Path]  # doc_id, file name in the corpus, path
@@ -130,7 +131,7 @@ def write_report(path: Path, report: dict, seconds: float) -> dict:
 
 
 def main() -> None:
-    params = load_params("extract")
+    params = load_params("extract", ExtractParams)
     started = time.perf_counter()
     pdfs = find_pdfs(params.corpus_dir)
     store = ExtractedStore(params.output_dir, settings_fingerprint(params))

