@@ -87,3 +87,23 @@ def test_editing_the_chunker_does_not_rerun_extract(repo):
     splitter.write_text(splitter.read_text() + "\n# an edit\n")
     status = sh("dvc", "status", cwd=repo)
     assert "chunk:" in status and "extract:" not in status
+
+
+def test_a_teammate_who_pulls_makes_no_llm_calls(repo, llm, tmp_path):
+    """dvc push from one clone, dvc pull in a fresh one: every stage is up to date, the cache of
+    LLM replies came along, and no request reaches the LLM."""
+    sh("dvc", "repro", cwd=repo)
+    sh("dvc", "remote", "add", "-f", "-d", "team", str(tmp_path / "remote"), cwd=repo)
+    sh("git", "add", "-A", cwd=repo)
+    sh("git", "commit", "-q", "-m", "remote", cwd=repo)
+    sh("dvc", "push", cwd=repo)
+
+    teammate = tmp_path / "teammate"
+    sh("git", "clone", "-q", str(repo), str(teammate), cwd=tmp_path)
+    sh("dvc", "pull", cwd=teammate)
+    requests = sum(llm.requests.values())
+    result = sh("dvc", "repro", cwd=teammate)
+    assert "Running stage" not in result and "Data and pipelines are up to date." in result
+    cache = Path("data") / "generate-cache.jsonl"
+    assert (teammate / cache).read_bytes() == (repo / cache).read_bytes()
+    assert sum(llm.requests.values()) == requests
