@@ -53,6 +53,27 @@ def test_bad_questions_are_dropped_with_their_reason(candidate, reason):
     assert question_filter.drops == {reason: 1}
 
 
+# Replies the default model (Qwen2.5-Coder-0.5B) wrote for the bundled corpus, and what happens to them.
+REAL_REPLIES = [
+    ("Item 1A. Risk Factors", "not_a_question"),
+    ("E-104 - Front safety scanner not responding", "not_a_question"),
+    ("1. What is the primary purpose of the indemnification clause in the text?", "refers_to_the_passage"),
+    ("What is the minimum width of aisles used by robots at least 1.2 meters wide, or 0.5 meters wider than the "
+     "widest load carried, whichever is greater?", "copies_the_chunk"),
+    ("1. What is the total number of robots assembled at Greensburg, Pennsylvania in 2025?", None),
+]
+AISLES = ("Keep aisles used by robots at least 1.2 meters wide, or 0.5 meters wider than the widest load carried, "
+          "whichever is greater. Mark robot travel zones on the floor with yellow tape or paint.")
+
+
+@pytest.mark.parametrize(("reply", "reason"), REAL_REPLIES)
+def test_real_replies_of_the_default_model(reply, reason):
+    question_filter = QuestionFilter(FilterParams())
+    kept = question_filter.keep(parse_reply(reply), AISLES, limit=1)
+    assert (kept == []) == (reason is not None)
+    assert dict(question_filter.drops) == ({reason: 1} if reason else {})
+
+
 def test_duplicates_near_duplicates_and_surplus_are_dropped():
     question_filter = QuestionFilter(FilterParams())
     first = question_filter.keep(
