@@ -15,7 +15,9 @@ class LlamaCppParams(Section):
     threads: PositiveInt | Literal["auto"] = "auto"  # auto: every core, at lowered priority (nice)
     nice: int = Field(default=10, ge=0, le=19)
     context: PositiveInt = 4096
-    parallel: PositiveInt = 4  # server slots, i.e. requests in flight at once, batched by llama.cpp
+    # Server slots, i.e. requests in flight at once. llama.cpp batches them: faster on short chunks,
+    # but batching changes the arithmetic, so replies at temperature 0 are no longer reproducible.
+    parallel: PositiveInt = 1
     timeout_s: float = Field(default=600.0, gt=0)
 
 

@@ -1,0 +1,29 @@
+"""The `dataset` section of params.yaml."""
+
+from pathlib import Path
+
+from pydantic import Field, model_validator
+
+from embedtune.params import Section
+
+
+class DatasetParams(Section):
+    questions: Path = Path("data/questions.jsonl")
+    chunks: Path = Path("data/chunks.jsonl")
+    output_dir: Path = Path("data/dataset")
+    report: Path = Path("metrics/dataset.json")
+    test_size: float = Field(default=0.2, gt=0, lt=1)
+    validation_size: float = Field(default=0.1, ge=0, lt=1)
+    seed: int = 42
+    # A user's own labelled pairs (CSV, JSONL or Parquet) instead of the generated questions.
+    pairs_file: Path | None = None
+    question_column: str = "question"
+    context_column: str = "context"
+
+    @model_validator(mode="after")
+    def _room_for_training(self):
+        if self.test_size + self.validation_size >= 1:
+            raise ValueError(
+                f"test_size + validation_size ({self.test_size} + {self.validation_size}) must leave room for training"
+            )
+        return self

@@ -1,0 +1,92 @@
+"""Stage `dataset`: pairs into a DatasetDict split by chunk, from generated questions or a user's file."""
+
+import json
+
+import pandas as pd
+import pytest
+from datasets import load_from_disk
+
+from conftest import run_stage, write_params
+
+
+@pytest.fixture
+def with_questions(tmp_path, chunked_default):
+    """A workspace with the default corpus's chunks and two questions for each of 40 of them
+    (their first and last sentences made into questions: stand-ins for generated ones)."""
+    chunks = [json.loads(line) for line in (chunked_default / "data" / "chunks.jsonl").read_text().splitlines()]
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "chunks.jsonl").write_text("".join(json.dumps(c) + "\n" for c in chunks))
+    rows = []
+    for chunk in chunks[:40]:
+        sentences = [s for s in chunk["text"].replace("\n", " ").split(". ") if s.strip()]
+        for sentence in {sentences[0], sentences[-1]}:
+            rows.append({"question": f"Which passage says: {sentence[:80]}?", "chunk_id": chunk["chunk_id"]})
+    (tmp_path / "data" / "questions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    write_params(tmp_path)
+    return tmp_path
+
+
+def test_split_is_by_chunk_and_keeps_the_whole_corpus(with_questions):
+    run_stage("dataset", with_questions)
+    dataset = load_from_disk(str(with_questions / "data" / "dataset"))
+    assert set(dataset) == {"train", "validation", "test", "corpus"}
+    chunk_sets = {name: set(dataset[name]["chunk_id"]) for name in ("train", "validation", "test")}
+    assert not chunk_sets["train"] & chunk_sets["test"]
+    assert not chunk_sets["train"] & chunk_sets["validation"]
+    assert not chunk_sets["validation"] & chunk_sets["test"]
+    assert (len(chunk_sets["test"]), len(chunk_sets["validation"]), len(chunk_sets["train"])) == (8, 4, 28)
+    assert len(dataset["corpus"]) == 93
+    corpus = dict(zip(dataset["corpus"]["chunk_id"], dataset["corpus"]["text"], strict=True))
+    assert all(corpus[row["chunk_id"]] == row["positive"] for row in dataset["train"])
+    assert dataset["train"].column_names == ["anchor", "positive", "chunk_id"]
+
+
+def test_same_params_same_bytes(with_questions):
+    run_stage("dataset", with_questions)
+    first = {p.relative_to(with_questions): p.read_bytes() for p in (with_questions / "data" / "dataset").rglob("*")
+             if p.is_file()}
+    run_stage("dataset", with_questions)
+    again = {p.relative_to(with_questions): p.read_bytes() for p in (with_questions / "data" / "dataset").rglob("*")
+             if p.is_file()}
+    assert first == again
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
+def test_labelled_pairs_files(tmp_path, suffix):
+    table = pd.DataFrame({
+        "q": [f"What is fact {i} about the AMR-7?" for i in range(30)] + ["", None],
+        "ctx": [f"The AMR-7 fact number {i // 2} is that it carries {i // 2 * 10} kg." for i in range(30)] + ["x", "y"],
+    })
+    path = tmp_path / f"pairs{suffix}"
+    if suffix == ".csv":
+        table.to_csv(path, index=False)
+    elif suffix == ".jsonl":
+        table.to_json(path, orient="records", lines=True)
+    else:
+        table.to_parquet(path)
+    write_params(tmp_path, dataset={"pairs_file": str(path), "question_column": "q", "context_column": "ctx"})
+    run_stage("dataset", tmp_path)
+    dataset = load_from_disk(str(tmp_path / "data" / "dataset"))
+    assert len(dataset["corpus"]) == 15  # distinct contexts; the rows without a question are dropped
+    assert sum(len(dataset[name]) for name in ("train", "validation", "test")) == 30
+    assert not set(dataset["train"]["chunk_id"]) & set(dataset["test"]["chunk_id"])
+
+
+def test_bad_inputs_are_clear_errors_before_any_work(tmp_path, with_questions):
+    pairs = tmp_path / "pairs.csv"
+    pd.DataFrame({"question": ["What?"], "answer": ["It."]}).to_csv(pairs, index=False)
+    write_params(with_questions, dataset={"pairs_file": str(pairs)})
+    result = run_stage("dataset", with_questions, check=False)
+    assert result.returncode != 0 and "has no column 'context' (it has 'question', 'answer')" in result.stderr
+
+    (with_questions / "data" / "questions.jsonl").write_text("")
+    write_params(with_questions)
+    result = run_stage("dataset", with_questions, check=False)
+    assert result.returncode != 0 and "no questions in data/questions.jsonl" in result.stderr
+
+    (with_questions / "data" / "questions.jsonl").write_text(
+        json.dumps({"question": "What is in the first chunk?", "chunk_id": json.loads(
+            (with_questions / "data" / "chunks.jsonl").read_text().splitlines()[0])["chunk_id"]}) + "\n")
+    result = run_stage("dataset", with_questions, check=False)
+    assert result.returncode != 0 and "the test split is empty" in result.stderr
+    assert "Traceback" not in result.stderr
