@@ -184,3 +184,10 @@ def test_transformers_backend_runs_a_local_causal_lm(tmp_path, chunked_default):
     metrics = report(root)
     assert metrics["calls"] == 1 and metrics["generator"]["backend"] == "transformers"
     assert (root / "data" / "generate-cache.jsonl").read_text().count('"reply"') == 1
+
+
+def test_default_weights_are_joined_from_their_parts_and_verified(tmp_path, monkeypatch):
+    monkeypatch.setenv("EMBEDTUNE_CACHE", str(tmp_path))
+    path = verified_gguf(DEFAULT_MODEL, KNOWN_MODELS[DEFAULT_MODEL][2])
+    assert path == tmp_path / "models" / f"{DEFAULT_MODEL}.gguf"
+    assert path.stat().st_size == 491_400_064 and not list(tmp_path.rglob("*.partial"))
