@@ -3,6 +3,7 @@
 import io
 import re
 
+from embedtune.errors import StageError
 from embedtune.extraction.tables import Table, extract_tables
 from embedtune.markdown import to_markdown
 
@@ -12,7 +13,7 @@ SPACY_MODEL = "en_core_web_sm"
 _UNMAPPED_GLYPH = re.compile(r"\(cid:\d+\)\s?")
 
 
-class MissingSpacyModel(RuntimeError):
+class MissingSpacyModel(StageError):
     pass
 
 
