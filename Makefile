@@ -41,6 +41,7 @@ test: install
 bench: install
 	python bench/extract.py
 	python bench/generate.py
+	python bench/evaluate.py
 
 corpus: install
 	python scripts/render_default_corpus.py
