@@ -13,6 +13,7 @@ from tqdm import tqdm
 from embedtune.chunking.length import length_function
 from embedtune.chunking.params import ChunkParams
 from embedtune.chunking.split import DocumentChunker
+from embedtune.errors import StageError
 from embedtune.hashing import text_digest
 from embedtune.jsonl import read_jsonl, write_json, write_jsonl
 from embedtune.params import load_params
@@ -38,7 +39,7 @@ def main() -> None:
             chunks.append({"chunk_id": chunk_id, "doc_id": elements[0]["doc_id"],
                            "file_name": elements[0]["file_name"], "position": position, **chunk})
     if not chunks:
-        raise SystemExit(f"chunk: the extracted documents in {params.extracted_dir}/ hold no text to chunk")
+        raise StageError(f"chunk: the extracted documents in {params.extracted_dir}/ hold no text to chunk")
     write_jsonl(params.output, chunks)
 
     lengths = [length(chunk["text"]) for chunk in chunks]
