@@ -1,7 +1,6 @@
 """A BM25 keyword index on the same split: what retrieval without embeddings scores."""
 
 import bm25s
-import numpy as np
 
 from embedtune.evaluation.retrieval import MAP_AT, ranking_metrics
 
@@ -12,5 +11,4 @@ def bm25_metrics(queries: list[str], corpus: list[str], corpus_ids: list[str], r
     depth = min(MAP_AT, len(corpus))
     ranked, _ = retriever.retrieve(bm25s.tokenize(queries, stopwords="en", show_progress=False), k=depth,
                                    show_progress=False)
-    hits = np.array([[corpus_ids[j] in relevant[q] for j in row] for q, row in enumerate(ranked)], dtype=float)
-    return ranking_metrics(hits, relevant)
+    return ranking_metrics(ranked, corpus_ids, relevant)

@@ -24,8 +24,7 @@ def retrieval_metrics(queries: np.ndarray, corpus: np.ndarray, corpus_ids: list[
         scores = _normalised(queries[:, :dim]) @ _normalised(corpus[:, :dim]).T
         # A stable sort of the negated scores keeps equal scores in corpus-id order.
         ranked = np.argsort(-scores, axis=1, kind="stable")[:, :depth]
-        hits = np.array([[ids[j] in relevant[q] for j in row] for q, row in enumerate(ranked)], dtype=float)
-        results[dim] = ranking_metrics(hits, relevant)
+        results[dim] = ranking_metrics(ranked, ids, relevant)
     return results
 
 
@@ -34,8 +33,9 @@ def _normalised(matrix: np.ndarray) -> np.ndarray:
     return matrix / np.linalg.norm(matrix, axis=1, keepdims=True).clip(min=1e-12)
 
 
-def ranking_metrics(hits: np.ndarray, relevant: list[set[str]]) -> dict[str, float]:
-    """The metrics of ranked lists: hits[q, r] is 1 where the r-th result for query q is relevant."""
+def ranking_metrics(ranked: np.ndarray, ids: list[str], relevant: list[set[str]]) -> dict[str, float]:
+    """Metrics of ranked lists: ranked[q] holds positions in `ids` of query q's results, best first."""
+    hits = np.array([[ids[j] in relevant[q] for j in row] for q, row in enumerate(ranked)], dtype=float)
     relevant_counts = np.array([len(r) for r in relevant], dtype=float)
     discounts = 1 / np.log2(np.arange(hits.shape[1]) + 2)
     dcg = (hits[:, :NDCG_AT] * discounts[:NDCG_AT]).sum(axis=1)
