@@ -33,6 +33,7 @@ install: $(INSTALLED)
 
 repro: install
 	dvc repro
+	python -m embedtune.summary
 
 test: install
 	ruff check src tests scripts bench
@@ -42,6 +43,7 @@ bench: install
 	python bench/extract.py
 	python bench/generate.py
 	python bench/evaluate.py
+	python bench/train.py
 
 corpus: install
 	python scripts/render_default_corpus.py

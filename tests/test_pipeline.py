@@ -1,6 +1,7 @@
 """The DVC pipeline, run by dvc itself in a temporary copy of the repository."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -37,7 +38,8 @@ def llm():
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory, llm) -> Path:
     """The repository's tracked and new files (not its DVC outputs) in a fresh git repository,
-    generating questions with a scripted OpenAI-compatible server on 127.0.0.1 for speed."""
+    generating questions with a scripted OpenAI-compatible server on 127.0.0.1 and training one
+    epoch, for speed."""
     copy = tmp_path_factory.mktemp("repo")
     listed = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
@@ -50,6 +52,7 @@ def repo(tmp_path_factory, llm) -> Path:
     params = yaml.safe_load((copy / "params.yaml").read_text())
     params["generate"].update(backend="openai")
     params["generate"]["openai"].update(base_url=llm.url("ok"), api_key_env=None, max_retries=0)
+    params["train"].update(epochs=1)
     (copy / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     sh("git", "init", "-q", cwd=copy)
     sh("git", "add", "-A", cwd=copy)
@@ -79,6 +82,26 @@ def test_repro_twice_then_only_chunk_reruns_after_chunk_size_changes(repo):
     assert "Stage 'extract' didn't change, skipping" in changed
     assert "Running stage 'chunk'" in changed and "Running stage 'extract'" not in changed
     assert "Running stage 'generate'" in changed
+
+
+def test_a_learning_rate_change_reruns_only_train_and_the_tuned_evaluation(repo):
+    first = sh("dvc", "repro", cwd=repo)
+    assert (repo / "models" / "embedtune" / "model.safetensors").exists()
+    summary = yaml.safe_load((repo / "metrics" / "metrics.json").read_text())
+    assert {"ndcg@10", "base_ndcg@10", "gain", "bm25_ndcg@10"} <= set(summary)
+    assert "Running stage" in first or "up to date" in first
+    sh("git", "add", "-A", cwd=repo)
+    sh("git", "commit", "-q", "-m", "trained", cwd=repo)
+
+    params = yaml.safe_load((repo / "params.yaml").read_text())
+    params["train"]["learning_rate"] = 5e-4
+    (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    changed = sh("dvc", "repro", cwd=repo)
+    assert set(re.findall(r"Running stage '([^']+)'", changed)) == {"train", "evaluate_tuned"}
+    diff = sh("dvc", "metrics", "diff", cwd=repo)
+    assert re.search(r"metrics/metrics\.json\s+ndcg@10\s", diff), diff
+    plots = sh("dvc", "plots", "diff", "--json", cwd=repo)
+    assert "ndcg@10 by Matryoshka dimension" in plots and "training loss" in plots
 
 
 def test_editing_the_chunker_does_not_rerun_extract(repo):

@@ -19,7 +19,10 @@ class EvaluateParams(Section):
     split: str = "test"
     dims: list[PositiveInt] = Field(default=[384, 256, 128, 64], min_length=1)
     batch_size: PositiveInt = 32
-    baseline_report: Path = Path("metrics/baseline.json")
+    baseline_report: Path = Path("metrics/baseline.json")  # the base model's full table
+    tuned_report: Path = Path("metrics/tuned.json")  # the fine-tuned model's full table
+    report: Path = Path("metrics/metrics.json")  # fine-tuned vs base: the headline of `dvc metrics diff`
+    plot: Path = Path("metrics/ndcg-by-dim.json")  # ndcg@10 per dimension, base vs fine-tuned, for dvc plots
 
     @field_validator("dims")
     @classmethod

@@ -32,7 +32,8 @@ def main() -> None:
     if not splits["train"]:
         raise StageError("dataset: the train split is empty; lower dataset.test_size and dataset.validation_size")
 
-    dataset = DatasetDict({name: Dataset.from_list(rows) for name, rows in splits.items()})
+    # A split left empty (validation_size: 0) is not saved: datasets cannot load an empty one back.
+    dataset = DatasetDict({name: Dataset.from_list(rows) for name, rows in splits.items() if rows})
     dataset["corpus"] = Dataset.from_list(corpus)
     dataset.save_to_disk(str(params.output_dir))
     counts = {name: len(rows) for name, rows in splits.items()}

@@ -1,0 +1,137 @@
+"""Stage `train`: fine-tune the base model on the train split, selecting the checkpoint on validation.
+
+MatryoshkaLoss over MultipleNegativesRankingLoss (every other training pair's chunk is a negative),
+batches without duplicate texts, ndcg@10 of the validation questions over the whole corpus at
+every Matryoshka dimension after each evaluation; the best checkpoint by ndcg@10 at the smallest
+dimension is the model saved to train.output_dir, with sentence-transformers' model card.
+"""
+
+import shutil
+import time
+
+import torch
+from datasets import load_from_disk
+from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments
+from sentence_transformers.base.sampler import BatchSamplers
+
+from embedtune.errors import StageError
+from embedtune.evaluation.encoder import load_encoder
+from embedtune.evaluation.evaluator import RetrievalEvaluator
+from embedtune.evaluation.params import ModelParams
+from embedtune.jsonl import write_json
+from embedtune.params import ParamsError, load_params
+from embedtune.stages import run
+from embedtune.training.checkpoints import last_checkpoint, run_dir
+from embedtune.training.curves import curves_callback
+from embedtune.training.losses import build_loss
+from embedtune.training.params import TrainParams
+
+# Where a run is kept, not what it computes: left out of the run's identity.
+BOOKKEEPING = {"output_dir", "checkpoints_dir", "keep_checkpoints", "curves_dir", "report"}
+
+
+def load_splits(params: TrainParams):
+    if not (params.dataset_dir / "dataset_dict.json").exists():
+        raise StageError(f"train: no dataset at {params.dataset_dir}; run `dvc repro dataset` first")
+    dataset = load_from_disk(str(params.dataset_dir))
+    for name in ("train", "validation"):
+        if name not in dataset:
+            raise StageError(f"train: the {name} split is empty; the best checkpoint is chosen on validation, "
+                             "so both need questions (see dataset.test_size and dataset.validation_size)")
+    return dataset
+
+
+def precision_flags(precision: str) -> dict:
+    if precision == "auto":
+        if not torch.cuda.is_available():
+            return {}
+        return {"bf16": True} if torch.cuda.is_bf16_supported() else {"fp16": True}
+    return {} if precision == "fp32" else {precision: True}
+
+
+def main() -> None:
+    params = load_params("train", TrainParams)
+    model_params = load_params("model", ModelParams)
+    dataset = load_splits(params)
+    model = load_encoder(model_params.base_model)
+    full = model.get_embedding_dimension()
+    if params.matryoshka_dims and params.matryoshka_dims[0] > full:
+        raise ParamsError(f"train.matryoshka_dims: {params.matryoshka_dims[0]} exceeds the {full} dimensions "
+                          f"of {model_params.base_model}")
+    model.model_card_data.local_files_only = True  # the hub is not asked about the base model or data
+    model.model_card_data.base_model = model_params.base_model
+
+    identity = {"train": params.model_dump(mode="json", exclude=BOOKKEEPING), "model": model_params.model_dump()}
+    folder = run_dir(params.checkpoints_dir, identity, params.dataset_dir)
+    checkpoint = last_checkpoint(folder)
+    resumed_step = int(checkpoint.name.split("-")[1]) if checkpoint else None
+    if checkpoint:
+        print(f"train: resuming from {checkpoint} (step {resumed_step})")
+
+    evaluator = RetrievalEvaluator(dataset["validation"], dataset["corpus"], params.matryoshka_dims or [full],
+                                   model_params.query_prompt, model_params.document_prompt)
+    prompts = {"anchor": model_params.query_prompt, "positive": model_params.document_prompt}
+    args = SentenceTransformerTrainingArguments(
+        output_dir=str(folder),
+        num_train_epochs=params.epochs,
+        per_device_train_batch_size=params.batch_size,
+        learning_rate=params.learning_rate,
+        warmup_steps=params.warmup_ratio,  # below 1: a share of the steps
+        weight_decay=params.weight_decay,
+        seed=params.seed,
+        data_seed=params.seed,
+        batch_sampler=BatchSamplers.NO_DUPLICATES,  # a duplicate in a batch would be its own negative
+        eval_strategy=params.eval_strategy,
+        eval_steps=params.eval_steps,
+        save_strategy=params.eval_strategy,
+        save_steps=params.eval_steps,
+        save_total_limit=params.save_total_limit,
+        load_best_model_at_end=True,
+        metric_for_best_model=f"eval_{evaluator.primary_metric}",
+        greater_is_better=True,
+        logging_steps=params.logging_steps,
+        prompts={column: prompt for column, prompt in prompts.items() if prompt} or None,
+        report_to="none",
+        dataloader_pin_memory=torch.cuda.is_available(),
+        **precision_flags(params.precision),
+    )
+    trainer = SentenceTransformerTrainer(
+        model=model,
+        args=args,
+        train_dataset=dataset["train"].select_columns(["anchor", "positive"]),
+        loss=build_loss(model, params),
+        evaluator=evaluator,
+        callbacks=[curves_callback(folder / "curves", resumed_step)],
+    )
+    started = time.perf_counter()
+    result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    seconds = time.perf_counter() - started
+
+    model.save(str(params.output_dir))
+    shutil.rmtree(params.curves_dir, ignore_errors=True)
+    shutil.copytree(folder / "curves", params.curves_dir)
+    state = trainer.state
+    best = state.best_model_checkpoint
+    report = {
+        "base_model": model_params.base_model,
+        "loss": params.loss,
+        "train_pairs": len(dataset["train"]),
+        "steps": state.global_step,
+        "resumed_from_step": resumed_step,
+        "best_step": int(best.rsplit("-", 1)[1]) if best else state.global_step,
+        f"best_validation_ndcg@10_{evaluator.dims[-1]}d": state.best_metric,
+        "train_loss": result.training_loss,
+        "samples_per_second": result.metrics["train_samples_per_second"],
+        "seconds": round(seconds, 2),
+        "device": str(model.device),
+    }
+    write_json(params.report, report)
+    if not params.keep_checkpoints:
+        shutil.rmtree(folder)
+    print(f"train: {report['steps']} steps on {report['train_pairs']} pairs in {seconds:.0f} s; best step "
+          f"{report['best_step']} (validation ndcg@10 at {evaluator.dims[-1]}d {state.best_metric:.4f}); "
+          f"model saved to {params.output_dir}")
+
+
+if __name__ == "__main__":
+    run(main)

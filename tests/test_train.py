@@ -1,0 +1,125 @@
+"""Stage `train`: a real fine-tune of MiniLM on pairs from the default corpus, resumed after a kill."""
+
+import csv
+import json
+import math
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from datasets import load_from_disk
+
+from conftest import run_stage, write_params
+from embedtune.evaluation.encoder import load_encoder
+from embedtune.evaluation.evaluator import score
+
+pytestmark = pytest.mark.slow
+
+DIMS = [384, 256, 128, 64]
+TRAIN = {"epochs": 2, "batch_size": 16, "learning_rate": 1e-4}
+
+
+def passage_questions(chunks: list[dict]) -> list[dict]:
+    """A question per chunk from one of its middle sentences, reworded as a request: real text the
+    base model finds often but not always, so training has something to learn."""
+    rows = []
+    for chunk in chunks:
+        sentences = [s for s in chunk["text"].replace("\n", " ").split(". ") if len(s.split()) > 5]
+        if sentences:
+            words = sentences[len(sentences) // 2].split()[:10]
+            rows.append({"question": f"Where does it say {' '.join(words).lower()}?", "chunk_id": chunk["chunk_id"]})
+    return rows
+
+
+def dataset_workspace(root: Path, chunked_default: Path, **sections) -> Path:
+    (root / "data").mkdir(parents=True)
+    shutil.copy(chunked_default / "data" / "chunks.jsonl", root / "data" / "chunks.jsonl")
+    chunks = [json.loads(line) for line in (root / "data" / "chunks.jsonl").read_text().splitlines()]
+    (root / "data" / "questions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in passage_questions(chunks)))
+    write_params(root, **sections)
+    run_stage("dataset", root)
+    return root
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, chunked_default) -> Path:
+    root = dataset_workspace(tmp_path_factory.mktemp("trained"), chunked_default, train=TRAIN)
+    run_stage("train", root)
+    return root
+
+
+def loss_curve(root: Path) -> list[float]:
+    with open(root / "metrics" / "train-curves" / "plots" / "metrics" / "loss.tsv") as handle:
+        return [float(row["loss"]) for row in csv.DictReader(handle, delimiter="\t")]
+
+
+def test_training_lowers_the_loss_and_raises_train_split_ndcg(trained):
+    report = json.loads((trained / "metrics" / "train.json").read_text())
+    dataset = load_from_disk(str(trained / "data" / "dataset"))
+    assert report["train_pairs"] == len(dataset["train"]) > 40
+    assert report["steps"] == TRAIN["epochs"] * math.ceil(report["train_pairs"] / TRAIN["batch_size"])
+    losses = loss_curve(trained)
+    assert len(losses) == report["steps"]
+    assert sum(losses[-3:]) / 3 < sum(losses[:3]) / 3
+
+    base = score(load_encoder("sentence-transformers/all-MiniLM-L6-v2"), dataset["train"], dataset["corpus"], DIMS)
+    tuned = score(load_encoder(str(trained / "models" / "embedtune")), dataset["train"], dataset["corpus"], DIMS)
+    for dim in (384, 64):
+        assert tuned[dim]["ndcg@10"] > base[dim]["ndcg@10"], dim
+
+
+def test_the_saved_model_has_a_card_and_validation_curves(trained):
+    card = (trained / "models" / "embedtune" / "README.md").read_text()
+    assert "base_model: sentence-transformers/all-MiniLM-L6-v2" in card
+    assert "loss:MatryoshkaLoss" in card and "dataset_size:" in card
+    eval_curves = trained / "metrics" / "train-curves" / "plots" / "metrics" / "eval"
+    with open(eval_curves / "validation_ndcg@10_64d.tsv") as handle:
+        steps = [int(row["step"]) for row in csv.DictReader(handle, delimiter="\t")]
+    report = json.loads((trained / "metrics" / "train.json").read_text())
+    assert steps == [report["steps"] // 2, report["steps"]]  # one evaluation per epoch, by trainer step
+    assert report["best_step"] in steps
+    assert not list((trained / "models" / "checkpoints").glob("*"))  # a finished run leaves no checkpoints
+
+
+def test_a_killed_run_resumes_from_its_last_checkpoint(tmp_path, chunked_default, trained):
+    root = dataset_workspace(tmp_path, chunked_default, train=TRAIN)
+    process = subprocess.Popen([sys.executable, "-m", "embedtune.stages.train"], cwd=root,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 600
+    while not list((root / "models" / "checkpoints").glob("*/checkpoint-*/trainer_state.json")):
+        assert process.poll() is None and time.monotonic() < deadline, "training ended before a checkpoint"
+        time.sleep(0.2)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert not (root / "metrics" / "train.json").exists()
+
+    resumed = run_stage("train", root)
+    report = json.loads((root / "metrics" / "train.json").read_text())
+    uninterrupted = json.loads((trained / "metrics" / "train.json").read_text())
+    assert "resuming from" in resumed.stdout
+    assert report["resumed_from_step"] == uninterrupted["steps"] // 2
+    assert report["steps"] == uninterrupted["steps"]
+    assert report["best_validation_ndcg@10_64d"] == pytest.approx(uninterrupted["best_validation_ndcg@10_64d"])
+    assert loss_curve(root) == pytest.approx(loss_curve(trained), rel=1e-4)
+
+
+@pytest.mark.parametrize("sections, message", [
+    ({"dataset": {"validation_size": 0.0}}, "the validation split is empty"),
+    ({"train": {"matryoshka_dims": [512, 64]}}, "train.matryoshka_dims: 512 exceeds the 384 dimensions"),
+    ({"model": {"base_model": "no-such-org/no-such-model"}}, "'no-such-org/no-such-model' is not available offline"),
+])
+def test_bad_input_is_refused_before_training(tmp_path, chunked_default, sections, message):
+    root = dataset_workspace(tmp_path, chunked_default, **sections)
+    failed = run_stage("train", root, check=False)
+    assert failed.returncode != 0 and message in failed.stderr
+    assert "Traceback" not in failed.stderr and not (root / "models" / "checkpoints").exists()
+
+
+def test_a_missing_dataset_says_which_stage_to_run(workspace):
+    failed = run_stage("train", workspace, check=False)
+    assert failed.returncode != 0 and "run `dvc repro dataset` first" in failed.stderr
