@@ -14,7 +14,7 @@ from embedtune.params import load_params
 def print_comparison(summary: dict) -> None:
     print(f"ndcg@10 on {summary['queries']} {summary['split']} questions, fine-tuned vs base")
     print(f"{'dim':>5} {'base':>8} {'tuned':>8} {'gain':>8}")
-    for dim, row in summary["dims"].items():
+    for dim, row in sorted(summary["dims"].items(), key=lambda item: -int(item[0])):
         print(f"{dim:>5} {row['base']:>8.4f} {row['fine_tuned']:>8.4f} {row['gain']:>+8.4f}")
     print(f"{'bm25':>5} {summary['bm25_ndcg@10']:>8.4f}")
 
