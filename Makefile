@@ -44,6 +44,7 @@ bench: install
 	python bench/generate.py
 	python bench/evaluate.py
 	python bench/train.py
+	python bench/formats.py
 
 corpus: install
 	python scripts/render_default_corpus.py

@@ -32,7 +32,7 @@ EPOCHS, BATCH = 1, 32
 
 def workspace(root: Path, **train) -> Path:
     params = yaml.safe_load((REPO / "params.yaml").read_text())
-    params["dataset"].update(pairs_file="pairs.csv", test_size=0.1, validation_size=0.1)
+    params["dataset"].update(labelled_file="pairs.csv", test_size=0.1, validation_size=0.1)
     params["train"].update({"epochs": EPOCHS, "batch_size": BATCH, **train})
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     return root

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+import embedtune  # noqa: F401  (first: it turns hub access and telemetry off before any HF library loads)
+
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = REPO / "data" / "pdfs"
 SHARED_DATA = REPO.parent / "shared" / "data"

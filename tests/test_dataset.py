@@ -54,8 +54,8 @@ def test_same_params_same_bytes(with_questions):
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
 def test_labelled_pairs_files(tmp_path, suffix):
     table = pd.DataFrame({
-        "q": [f"What is fact {i} about the AMR-7?" for i in range(30)] + ["", None],
-        "ctx": [f"The AMR-7 fact number {i // 2} is that it carries {i // 2 * 10} kg." for i in range(30)] + ["x", "y"],
+        "q": [f"What is fact {i} about the AMR-7?" for i in range(30)],
+        "ctx": [f"The AMR-7 fact number {i // 2} is that it carries {i // 2 * 10} kg." for i in range(30)],
     })
     path = tmp_path / f"pairs{suffix}"
     if suffix == ".csv":
@@ -64,10 +64,11 @@ def test_labelled_pairs_files(tmp_path, suffix):
         table.to_json(path, orient="records", lines=True)
     else:
         table.to_parquet(path)
-    write_params(tmp_path, dataset={"pairs_file": str(path), "question_column": "q", "context_column": "ctx"})
-    run_stage("dataset", tmp_path)
+    write_params(tmp_path, dataset={"labelled_file": str(path), "columns": {"anchor": "q", "positive": "ctx"}})
+    result = run_stage("dataset", tmp_path)
+    assert "read as pairs (detected from its columns: anchor='q', positive='ctx')" in result.stdout
     dataset = load_from_disk(str(tmp_path / "data" / "dataset"))
-    assert len(dataset["corpus"]) == 15  # distinct contexts; the rows without a question are dropped
+    assert len(dataset["corpus"]) == 15  # distinct contexts
     assert sum(len(dataset[name]) for name in ("train", "validation", "test")) == 30
     assert not set(dataset["train"]["chunk_id"]) & set(dataset["test"]["chunk_id"])
 
@@ -75,9 +76,12 @@ def test_labelled_pairs_files(tmp_path, suffix):
 def test_bad_inputs_are_clear_errors_before_any_work(tmp_path, with_questions):
     pairs = tmp_path / "pairs.csv"
     pd.DataFrame({"question": ["What?"], "answer": ["It."]}).to_csv(pairs, index=False)
-    write_params(with_questions, dataset={"pairs_file": str(pairs)})
+    write_params(with_questions, dataset={"labelled_file": str(pairs), "format": "pairs"})
     result = run_stage("dataset", with_questions, check=False)
     assert result.returncode != 0 and "has no column 'context' (it has 'question', 'answer')" in result.stderr
+    write_params(with_questions, dataset={"labelled_file": str(pairs)})
+    result = run_stage("dataset", with_questions, check=False)
+    assert result.returncode != 0 and "fit no format (pairs: question, context; triplets:" in result.stderr
 
     (with_questions / "data" / "questions.jsonl").write_text("")
     write_params(with_questions)

@@ -73,3 +73,29 @@ def test_base_model_stage_reports_every_dimension_and_bm25(tmp_path, chunked_def
     write_params(ws, evaluate={"dims": [512, 64]})
     failed = run_stage("evaluate", ws, check=False)
     assert failed.returncode != 0 and "evaluate.dims: [512] exceed the 384 dimensions" in failed.stderr
+
+
+def test_triplet_accuracy_and_spearman_match_sentence_transformers_evaluators():
+    from sentence_transformers.sentence_transformer.evaluation import EmbeddingSimilarityEvaluator, TripletEvaluator
+
+    from embedtune.evaluation.tasks import SimilarityTask, TripletTask
+    from format_samples import rows
+
+    model = load_encoder("sentence-transformers/all-MiniLM-L6-v2")
+    triplets, scored = rows("triplets"), rows("scored_pairs")
+    # Harder negatives than the file's: the same sentence about another robot, so some are missed.
+    negatives = [context.replace(robot, "Kestrel") for context, robot in zip(triplets["context"], triplets["question"]
+                 .str.split().str[4], strict=True)]
+    triplet = TripletTask(list(triplets["question"]), list(triplets["context"]), negatives)
+    similarity = SimilarityTask(list(scored["sentence1"]), list(scored["sentence2"]), list(scored["score"]))
+    ours_triplet, ours_similarity = triplet.measure(model, DIMS, progress=False), similarity.measure(model, DIMS,
+                                                                                                      progress=False)
+    for dim in DIMS:
+        theirs = TripletEvaluator(triplet.anchors, triplet.positives, triplet.negatives, truncate_dim=dim,
+                                  name="t", write_csv=False)(model)
+        assert ours_triplet[dim]["accuracy"] == pytest.approx(theirs["t_cosine_accuracy"], abs=1e-6)
+        theirs = EmbeddingSimilarityEvaluator(similarity.sentences1, similarity.sentences2, similarity.scores,
+                                              truncate_dim=dim, name="s", write_csv=False)(model)
+        assert ours_similarity[dim]["spearman_cosine"] == pytest.approx(theirs["s_spearman_cosine"], abs=1e-6)
+        assert ours_similarity[dim]["pearson_cosine"] == pytest.approx(theirs["s_pearson_cosine"], abs=1e-6)
+    assert 0 < ours_triplet[64]["accuracy"] < 1 or 0 < ours_triplet[384]["accuracy"] < 1

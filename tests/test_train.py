@@ -16,7 +16,7 @@ from datasets import load_from_disk
 
 from conftest import run_stage, write_params
 from embedtune.evaluation.encoder import load_encoder
-from embedtune.evaluation.evaluator import score
+from embedtune.evaluation.tasks import tasks_for
 
 pytestmark = pytest.mark.slow
 
@@ -61,14 +61,15 @@ def loss_curve(root: Path) -> list[float]:
 def test_training_lowers_the_loss_and_raises_train_split_ndcg(trained):
     report = json.loads((trained / "metrics" / "train.json").read_text())
     dataset = load_from_disk(str(trained / "data" / "dataset"))
-    assert report["train_pairs"] == len(dataset["train"]) > 40
-    assert report["steps"] == TRAIN["epochs"] * math.ceil(report["train_pairs"] / TRAIN["batch_size"])
+    assert report["train_rows"] == len(dataset["train"]) > 40
+    assert report["steps"] == TRAIN["epochs"] * math.ceil(report["train_rows"] / TRAIN["batch_size"])
     losses = loss_curve(trained)
     assert len(losses) == report["steps"]
     assert sum(losses[-3:]) / 3 < sum(losses[:3]) / 3
 
-    base = score(load_encoder("sentence-transformers/all-MiniLM-L6-v2"), dataset["train"], dataset["corpus"], DIMS)
-    tuned = score(load_encoder(str(trained / "models" / "embedtune")), dataset["train"], dataset["corpus"], DIMS)
+    task = tasks_for(dataset, "train")[0]
+    base = task.measure(load_encoder("sentence-transformers/all-MiniLM-L6-v2"), DIMS)
+    tuned = task.measure(load_encoder(str(trained / "models" / "embedtune")), DIMS)
     for dim in (384, 64):
         assert tuned[dim]["ndcg@10"] > base[dim]["ndcg@10"], dim
 

@@ -12,11 +12,13 @@ from embedtune.params import load_params
 
 
 def print_comparison(summary: dict) -> None:
-    print(f"ndcg@10 on {summary['queries']} {summary['split']} questions, fine-tuned vs base")
+    metric = summary.get("headline", "ndcg@10")
+    print(f"{metric} on {summary['queries']} {summary['split']} rows, fine-tuned vs base")
     print(f"{'dim':>5} {'base':>8} {'tuned':>8} {'gain':>8}")
     for dim, row in sorted(summary["dims"].items(), key=lambda item: -int(item[0])):
         print(f"{dim:>5} {row['base']:>8.4f} {row['fine_tuned']:>8.4f} {row['gain']:>+8.4f}")
-    print(f"{'bm25':>5} {summary['bm25_ndcg@10']:>8.4f}")
+    if f"bm25_{metric}" in summary:
+        print(f"{'bm25':>5} {summary[f'bm25_{metric}']:>8.4f}")
 
 
 def main() -> None:

@@ -1,10 +1,24 @@
 """The `dataset` section of params.yaml."""
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 
 from embedtune.params import Section
+
+
+class Columns(Section):
+    """The labelled file's column for each role of embedtune.dataset.formats.FORMATS."""
+
+    anchor: str = "question"
+    positive: str = "context"
+    negative: str = "negative"
+    sentence1: str = "sentence1"
+    sentence2: str = "sentence2"
+    score: str = "score"
+    text: str = "text"
+    label: str = "label"
 
 
 class DatasetParams(Section):
@@ -15,10 +29,10 @@ class DatasetParams(Section):
     test_size: float = Field(default=0.2, gt=0, lt=1)
     validation_size: float = Field(default=0.1, ge=0, lt=1)
     seed: int = 42
-    # A user's own labelled pairs (CSV, JSONL or Parquet) instead of the generated questions.
-    pairs_file: Path | None = None
-    question_column: str = "question"
-    context_column: str = "context"
+    # A user's own labelled data (CSV, JSONL or Parquet) instead of the generated questions.
+    labelled_file: Path | None = None
+    format: Literal["auto", "pairs", "triplets", "scored_pairs", "labelled_texts"] = "auto"
+    columns: Columns = Columns()
 
     @model_validator(mode="after")
     def _room_for_training(self):

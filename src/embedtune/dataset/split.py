@@ -1,22 +1,33 @@
-"""(question, chunk) pairs into train, validation and test, split by chunk.
-
-No chunk that answers a validation or test question is a training positive, so the scores
-measure retrieval of passages the model never trained on, not memory of them.
+"""Rows into train, validation and test, split by group: for pairs and triplets the group is the
+chunk that answers, so no chunk that answers a validation or test question is a training
+positive, and the scores measure retrieval of passages the model never trained on, not memory
+of them. Scored pairs are grouped by their first sentence, labelled texts by their text.
 """
 
 import random
+from collections.abc import Callable
+
+from embedtune.hashing import text_digest
+
+GROUP_OF: dict[str, Callable[[dict], str]] = {
+    "pairs": lambda row: row["chunk_id"],
+    "triplets": lambda row: row["chunk_id"],
+    "scored_pairs": lambda row: text_digest(row["sentence1"]),
+    "labelled_texts": lambda row: text_digest(row["text"]),
+}
 
 
-def split_by_chunk(pairs: list[dict], test_size: float, validation_size: float, seed: int) -> dict[str, list[dict]]:
-    """pairs: dicts with anchor, positive, chunk_id. Splits keep the order of `pairs`."""
-    chunk_ids = sorted({pair["chunk_id"] for pair in pairs})
-    random.Random(seed).shuffle(chunk_ids)
-    n_test = round(len(chunk_ids) * test_size)
-    n_validation = round(len(chunk_ids) * validation_size)
-    split_of = {chunk_id: "test" for chunk_id in chunk_ids[:n_test]}
-    split_of |= {chunk_id: "validation" for chunk_id in chunk_ids[n_test:n_test + n_validation]}
-    split_of |= {chunk_id: "train" for chunk_id in chunk_ids[n_test + n_validation:]}
+def split_by_group(rows: list[dict], group: Callable[[dict], str], test_size: float, validation_size: float,
+                   seed: int) -> dict[str, list[dict]]:
+    """Shares of the groups (not of the rows) go to test and validation; splits keep the order of `rows`."""
+    groups = sorted({group(row) for row in rows})
+    random.Random(seed).shuffle(groups)
+    n_test = round(len(groups) * test_size)
+    n_validation = round(len(groups) * validation_size)
+    split_of = {key: "test" for key in groups[:n_test]}
+    split_of |= {key: "validation" for key in groups[n_test:n_test + n_validation]}
+    split_of |= {key: "train" for key in groups[n_test + n_validation:]}
     splits = {"train": [], "validation": [], "test": []}
-    for pair in pairs:
-        splits[split_of[pair["chunk_id"]]].append(pair)
+    for row in rows:
+        splits[split_of[group(row)]].append(row)
     return splits

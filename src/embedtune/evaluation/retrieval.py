@@ -21,14 +21,14 @@ def retrieval_metrics(queries: np.ndarray, corpus: np.ndarray, corpus_ids: list[
     depth = min(MAP_AT, len(ids))
     results = {}
     for dim in dims:
-        scores = _normalised(queries[:, :dim]) @ _normalised(corpus[:, :dim]).T
+        scores = normalised(queries[:, :dim]) @ normalised(corpus[:, :dim]).T
         # A stable sort of the negated scores keeps equal scores in corpus-id order.
         ranked = np.argsort(-scores, axis=1, kind="stable")[:, :depth]
         results[dim] = ranking_metrics(ranked, ids, relevant)
     return results
 
 
-def _normalised(matrix: np.ndarray) -> np.ndarray:
+def normalised(matrix: np.ndarray) -> np.ndarray:
     matrix = matrix.astype(np.float32)
     return matrix / np.linalg.norm(matrix, axis=1, keepdims=True).clip(min=1e-12)
 

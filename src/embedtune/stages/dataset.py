@@ -1,50 +1,67 @@
-"""Stage `dataset`: (question, chunk) pairs into a Hugging Face DatasetDict, split by chunk.
+"""Stage `dataset`: training data into a Hugging Face DatasetDict, split by group.
 
-data/dataset/ holds the train, validation and test splits (anchor = question, positive = chunk
-text, chunk_id) and the corpus of all chunks (chunk_id, text): retrieval at evaluation runs over
-the whole corpus, as in the original recipe.
+From the generated questions: (question, chunk) pairs. data/dataset/ holds the train, validation
+and test splits (anchor = question, positive = chunk text, chunk_id) and the corpus of all chunks
+(chunk_id, text): retrieval at evaluation runs over the whole corpus, as in the original recipe.
+
+From a user's labelled file (dataset.labelled_file), any format of embedtune.dataset.formats:
+pairs and triplets as above (the corpus is every distinct passage), scored pairs (sentence1,
+sentence2, score), labelled texts (text, label, label_name).
 """
 
 from datasets import Dataset, DatasetDict
 
-from embedtune.dataset.pairs import generated_pairs, labelled_pairs
+from embedtune.dataset.formats import FORMATS
+from embedtune.dataset.labelled import labelled_rows
+from embedtune.dataset.pairs import generated_pairs
 from embedtune.dataset.params import DatasetParams
-from embedtune.dataset.split import split_by_chunk
+from embedtune.dataset.split import GROUP_OF, split_by_group
 from embedtune.errors import StageError
 from embedtune.jsonl import write_json
-from embedtune.params import load_params
+from embedtune.params import ParamsError, load_params
 from embedtune.stages import run
 
 
 def main() -> None:
     params = load_params("dataset", DatasetParams)
-    if params.pairs_file:
-        pairs, corpus = labelled_pairs(params.pairs_file, params.question_column, params.context_column)
+    columns = params.columns.model_dump()
+    if params.labelled_file:
+        format, rows, corpus = labelled_rows(params.labelled_file, params.format, columns)
+        how = "as given" if params.format != "auto" else "detected from its columns"
+        print(f"dataset: {params.labelled_file} read as {format} ({how}: "
+              f"{', '.join(f'{role}={columns[role]!r}' for role in FORMATS[format])})")
+    elif params.format in ("auto", "pairs"):
+        format = "pairs"
+        rows, corpus = generated_pairs(params.questions, params.chunks)
     else:
-        pairs, corpus = generated_pairs(params.questions, params.chunks)
-    splits = split_by_chunk(pairs, params.test_size, params.validation_size, params.seed)
+        raise ParamsError(f"dataset.format: generated questions make pairs, not {params.format}; "
+                          "set dataset.labelled_file for other formats")
+    splits = split_by_group(rows, GROUP_OF[format], params.test_size, params.validation_size, params.seed)
+    groups = {name: len({GROUP_OF[format](row) for row in split}) for name, split in splits.items()}
     for name, size in (("test", params.test_size), ("validation", params.validation_size)):
         if size and not splits[name]:
             raise StageError(
-                f"dataset: the {name} split is empty: {len({p['chunk_id'] for p in pairs})} chunks with questions "
-                f"are too few for dataset.{name}_size = {size}; raise it or add documents"
+                f"dataset: the {name} split is empty: {len({GROUP_OF[format](r) for r in rows})} groups of rows "
+                f"are too few for dataset.{name}_size = {size}; raise it or add data"
             )
     if not splits["train"]:
         raise StageError("dataset: the train split is empty; lower dataset.test_size and dataset.validation_size")
 
     # A split left empty (validation_size: 0) is not saved: datasets cannot load an empty one back.
-    dataset = DatasetDict({name: Dataset.from_list(rows) for name, rows in splits.items() if rows})
-    dataset["corpus"] = Dataset.from_list(corpus)
+    dataset = DatasetDict({name: Dataset.from_list(split) for name, split in splits.items() if split})
+    if corpus:
+        dataset["corpus"] = Dataset.from_list(corpus)
     dataset.save_to_disk(str(params.output_dir))
-    counts = {name: len(rows) for name, rows in splits.items()}
+    counts = {name: len(split) for name, split in splits.items()}
     write_json(params.report, {
-        **{f"{name}_pairs": count for name, count in counts.items()},
-        **{f"{name}_chunks": len({p["chunk_id"] for p in rows}) for name, rows in splits.items()},
+        "format": format,
+        **{f"{name}_rows": count for name, count in counts.items()},
+        **{f"{name}_groups": count for name, count in groups.items()},
         "corpus": len(corpus),
-        "source": str(params.pairs_file) if params.pairs_file else "generated",
+        "source": str(params.labelled_file) if params.labelled_file else "generated",
     })
-    print(f"dataset: {counts['train']} train, {counts['validation']} validation, {counts['test']} test pairs; "
-          f"corpus of {len(corpus)} chunks")
+    print(f"dataset: {format}, {counts['train']} train, {counts['validation']} validation, {counts['test']} test rows"
+          + (f"; corpus of {len(corpus)} passages" if corpus else ""))
 
 
 if __name__ == "__main__":

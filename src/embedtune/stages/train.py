@@ -1,8 +1,9 @@
 """Stage `train`: fine-tune the base model on the train split, selecting the checkpoint on validation.
 
-MatryoshkaLoss over MultipleNegativesRankingLoss (every other training pair's chunk is a negative),
-batches without duplicate texts, ndcg@10 of the validation questions over the whole corpus at
-every Matryoshka dimension after each evaluation; the best checkpoint by ndcg@10 at the smallest
+By default MatryoshkaLoss over MultipleNegativesRankingLoss (every other training pair's chunk is
+a negative) with batches without duplicate texts; train.loss picks another loss that fits the
+dataset's format (embedtune.training.losses). After each evaluation the validation split is
+scored at every Matryoshka dimension (ndcg@10 for pairs); the best checkpoint at the smallest
 dimension is the model saved to train.output_dir, with sentence-transformers' model card.
 """
 
@@ -12,18 +13,19 @@ import time
 import torch
 from datasets import load_from_disk
 from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments
-from sentence_transformers.base.sampler import BatchSamplers
 
+from embedtune.dataset.formats import format_of
 from embedtune.errors import StageError
 from embedtune.evaluation.encoder import load_encoder
-from embedtune.evaluation.evaluator import RetrievalEvaluator
+from embedtune.evaluation.evaluator import MatryoshkaEvaluator
 from embedtune.evaluation.params import ModelParams
+from embedtune.evaluation.tasks import tasks_for
 from embedtune.jsonl import write_json
 from embedtune.params import ParamsError, load_params
 from embedtune.stages import run
 from embedtune.training.checkpoints import last_checkpoint, run_dir
 from embedtune.training.curves import curves_callback
-from embedtune.training.losses import build_loss
+from embedtune.training.losses import batch_sampler, build_loss, check_loss_fits, loss_inputs
 from embedtune.training.params import TrainParams
 
 # Where a run is kept, not what it computes: left out of the run's identity.
@@ -53,6 +55,8 @@ def main() -> None:
     params = load_params("train", TrainParams)
     model_params = load_params("model", ModelParams)
     dataset = load_splits(params)
+    format = format_of(dataset["train"].column_names)
+    check_loss_fits(params.loss, format)
     model = load_encoder(model_params.base_model)
     full = model.get_embedding_dimension()
     if params.matryoshka_dims and params.matryoshka_dims[0] > full:
@@ -68,9 +72,11 @@ def main() -> None:
     if checkpoint:
         print(f"train: resuming from {checkpoint} (step {resumed_step})")
 
-    evaluator = RetrievalEvaluator(dataset["validation"], dataset["corpus"], params.matryoshka_dims or [full],
-                                   model_params.query_prompt, model_params.document_prompt)
-    prompts = {"anchor": model_params.query_prompt, "positive": model_params.document_prompt}
+    task = tasks_for(dataset, "validation", model_params.query_prompt, model_params.document_prompt)[0]
+    evaluator = MatryoshkaEvaluator(task, params.matryoshka_dims or [full])
+    # Prompts are for asymmetric retrieval (queries vs passages): pairs and triplets only.
+    prompts = {"anchor": model_params.query_prompt, "positive": model_params.document_prompt,
+               "negative": model_params.document_prompt} if format in ("pairs", "triplets") else {}
     args = SentenceTransformerTrainingArguments(
         output_dir=str(folder),
         num_train_epochs=params.epochs,
@@ -80,7 +86,7 @@ def main() -> None:
         weight_decay=params.weight_decay,
         seed=params.seed,
         data_seed=params.seed,
-        batch_sampler=BatchSamplers.NO_DUPLICATES,  # a duplicate in a batch would be its own negative
+        batch_sampler=batch_sampler(params.loss),
         eval_strategy=params.eval_strategy,
         eval_steps=params.eval_steps,
         save_strategy=params.eval_strategy,
@@ -98,8 +104,9 @@ def main() -> None:
     trainer = SentenceTransformerTrainer(
         model=model,
         args=args,
-        train_dataset=dataset["train"].select_columns(["anchor", "positive"]),
-        loss=build_loss(model, params),
+        train_dataset=loss_inputs(dataset["train"], format, params),
+        loss=build_loss(model, params, guide=load_encoder(model_params.base_model)
+                        if params.loss == "GISTEmbedLoss" else None),
         evaluator=evaluator,
         callbacks=[curves_callback(folder / "curves", resumed_step)],
     )
@@ -114,12 +121,13 @@ def main() -> None:
     best = state.best_model_checkpoint
     report = {
         "base_model": model_params.base_model,
+        "format": format,
         "loss": params.loss,
-        "train_pairs": len(dataset["train"]),
+        "train_rows": len(dataset["train"]),
         "steps": state.global_step,
         "resumed_from_step": resumed_step,
         "best_step": int(best.rsplit("-", 1)[1]) if best else state.global_step,
-        f"best_validation_ndcg@10_{evaluator.dims[-1]}d": state.best_metric,
+        f"best_validation_{task.headline}_{evaluator.dims[-1]}d": state.best_metric,
         "train_loss": result.training_loss,
         "samples_per_second": result.metrics["train_samples_per_second"],
         "seconds": round(seconds, 2),
@@ -128,9 +136,9 @@ def main() -> None:
     write_json(params.report, report)
     if not params.keep_checkpoints:
         shutil.rmtree(folder)
-    print(f"train: {report['steps']} steps on {report['train_pairs']} pairs in {seconds:.0f} s; best step "
-          f"{report['best_step']} (validation ndcg@10 at {evaluator.dims[-1]}d {state.best_metric:.4f}); "
-          f"model saved to {params.output_dir}")
+    print(f"train: {report['steps']} steps on {report['train_rows']} training rows ({format}) in {seconds:.0f} s; "
+          f"best step {report['best_step']} (validation {task.headline} at {evaluator.dims[-1]}d "
+          f"{state.best_metric:.4f}); model saved to {params.output_dir}")
 
 
 if __name__ == "__main__":

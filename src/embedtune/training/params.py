@@ -7,7 +7,10 @@ from pydantic import Field, PositiveFloat, PositiveInt, field_validator, model_v
 
 from embedtune.params import Section
 
-LOSSES = ("MultipleNegativesRankingLoss", "CachedMultipleNegativesRankingLoss")
+LOSSES = (
+    "MultipleNegativesRankingLoss", "CachedMultipleNegativesRankingLoss", "GISTEmbedLoss", "TripletLoss",
+    "CoSENTLoss", "CosineSimilarityLoss", "ContrastiveLoss", "BatchAllTripletLoss", "BatchHardTripletLoss",
+)
 
 
 class TrainParams(Section):
@@ -21,6 +24,9 @@ class TrainParams(Section):
     report: Path = Path("metrics/train.json")
     loss: Literal[LOSSES] = "MultipleNegativesRankingLoss"
     mini_batch_size: PositiveInt = 16  # CachedMultipleNegativesRankingLoss: texts per forward pass
+    # ContrastiveLoss on scored pairs: a score at or above the threshold is a similar pair.
+    contrastive_threshold: float = Field(default=0.5, gt=0, lt=1)
+    contrastive_margin: PositiveFloat = 0.5
     matryoshka_dims: list[PositiveInt] = [384, 256, 128, 64]  # empty: the loss at full dimension only
     epochs: PositiveFloat = 8
     batch_size: PositiveInt = 16
