@@ -33,6 +33,7 @@ def main() -> None:
             params = yaml.safe_load((REPO / "params.yaml").read_text())
             params["dataset"].update(labelled_file="labelled.csv", test_size=0.25, validation_size=0.25)
             params["train"].update(epochs=3, batch_size=8, learning_rate=1e-4)
+            (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
             run_command(STAGE + ["embedtune.stages.dataset"], root)
             for loss in losses:
                 params["train"]["loss"] = loss

@@ -1,10 +1,12 @@
 """The DVC pipeline, run by dvc itself in a temporary copy of the repository."""
 
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -130,3 +132,91 @@ def test_a_teammate_who_pulls_makes_no_llm_calls(repo, llm, tmp_path):
     cache = Path("data") / "generate-cache.jsonl"
     assert (teammate / cache).read_bytes() == (repo / cache).read_bytes()
     assert sum(llm.requests.values()) == requests
+
+
+@pytest.fixture
+def s3_endpoint(monkeypatch):
+    """moto's S3 API served on 127.0.0.1 (a real HTTP server, in a process of its own), with a bucket."""
+    import socket
+    import urllib.request
+
+    import boto3
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            break
+        except OSError:
+            assert server.poll() is None and time.monotonic() < deadline, "moto server did not start"
+            time.sleep(0.2)
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(name, value)
+    boto3.client("s3", endpoint_url=url).create_bucket(Bucket="embedtune")
+    yield url
+    server.terminate()
+    server.wait()
+
+
+def test_s3_remote_round_trip_then_nothing_reruns(repo, llm, s3_endpoint, tmp_path):
+    sh("dvc", "repro", cwd=repo)
+    sh("dvc", "remote", "add", "-f", "s3", "s3://embedtune/dvc-cache", cwd=repo)
+    sh("dvc", "remote", "modify", "s3", "endpointurl", s3_endpoint, cwd=repo)
+    sh("git", "add", "-A", cwd=repo)
+    sh("git", "commit", "-q", "-m", "s3 remote", cwd=repo)
+    pushed = sh("dvc", "push", "-r", "s3", cwd=repo)
+    assert "pushed" in pushed
+
+    teammate = tmp_path / "teammate"
+    sh("git", "clone", "-q", str(repo), str(teammate), cwd=tmp_path)
+    sh("dvc", "pull", "-r", "s3", cwd=teammate)
+    requests = sum(llm.requests.values())
+    result = sh("dvc", "repro", cwd=teammate)
+    assert "Running stage" not in result and "Data and pipelines are up to date." in result
+    assert sum(llm.requests.values()) == requests
+    model = Path("models") / "embedtune" / "model.safetensors"
+    assert (teammate / model).read_bytes() == (repo / model).read_bytes()
+
+
+def test_an_unreachable_remote_fails_clearly_and_loses_nothing(repo, tmp_path):
+    sh("dvc", "repro", cwd=repo)
+    before = {path: path.read_bytes() for path in (repo / "data").glob("*.jsonl")}
+    sh("dvc", "remote", "add", "-f", "dead", "s3://embedtune/dvc-cache", cwd=repo)
+    sh("dvc", "remote", "modify", "dead", "endpointurl", "http://127.0.0.1:9", cwd=repo)
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+           "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_MAX_ATTEMPTS": "1"}
+    result = subprocess.run(["dvc", "push", "-r", "dead"], cwd=repo, env=env, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode != 0
+    assert "ERROR" in result.stderr and "127.0.0.1:9" in result.stderr, result.stderr
+    assert {path: path.read_bytes() for path in before} == before
+    assert "Data and pipelines are up to date." in sh("dvc", "status", cwd=repo)
+
+
+def test_experiments_run_queue_and_show_ndcg(repo):
+    sh("dvc", "repro", cwd=repo)
+    sh("git", "add", "-A", cwd=repo)
+    sh("git", "commit", "-q", "-m", "before experiments", cwd=repo)
+    sh("dvc", "exp", "run", "-n", "lr-high", "-S", "train.learning_rate=2e-4", cwd=repo)
+    sh("dvc", "exp", "run", "--queue", "-n", "lr-low", "-S", "train.learning_rate=1e-5", cwd=repo)
+    sh("dvc", "queue", "start", cwd=repo)
+    deadline = time.monotonic() + 900
+    while "Success" not in (status := sh("dvc", "queue", "status", cwd=repo)):
+        assert "Failed" not in status and time.monotonic() < deadline, status
+        time.sleep(2)
+    shown = subprocess.run(["dvc", "exp", "show", "--json"], cwd=repo, capture_output=True, text=True, check=True,
+                           env={**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"})
+    experiments = {exp["name"]: exp["revs"][0]["data"] for commit in json.loads(shown.stdout)
+                   for exp in commit.get("experiments") or []}
+    assert {"lr-high", "lr-low"} <= set(experiments)
+    for name in ("lr-high", "lr-low"):
+        summary = experiments[name]["metrics"]["metrics/metrics.json"]["data"]
+        assert 0 < summary["ndcg@10"] <= 1
+    assert experiments["lr-high"]["params"]["params.yaml"]["data"]["train"]["learning_rate"] == 2e-4

@@ -1,0 +1,18 @@
+"""The `embedtune` command: `embedtune search ...` (see embedtune.search)."""
+
+import sys
+
+from embedtune.errors import StageError
+
+COMMANDS = {"search": "embedtune.search"}
+
+
+def main() -> None:
+    if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
+        sys.exit(f"usage: embedtune {{{','.join(COMMANDS)}}} ...  (embedtune search --help)")
+    import importlib
+
+    try:
+        importlib.import_module(COMMANDS[sys.argv[1]]).main(sys.argv[2:])
+    except StageError as error:
+        sys.exit(f"error: {error}")
