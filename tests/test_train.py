@@ -124,3 +124,23 @@ def test_bad_input_is_refused_before_training(tmp_path, chunked_default, section
 def test_a_missing_dataset_says_which_stage_to_run(workspace):
     failed = run_stage("train", workspace, check=False)
     assert failed.returncode != 0 and "run `dvc repro dataset` first" in failed.stderr
+
+
+def test_two_processes_train_together_and_save_once(tmp_path, chunked_default):
+    root = dataset_workspace(tmp_path, chunked_default, train={**TRAIN, "epochs": 1, "nproc": 2})
+    result = run_stage("train", root)
+    report = json.loads((root / "metrics" / "train.json").read_text())
+    # Each process takes half of every global batch: the steps are those of one process over the
+    # whole data at batch_size, not over half of it, nor twice.
+    assert report["processes"] == 2
+    assert report["steps"] == report["train_rows"] // TRAIN["batch_size"]
+    assert result.stdout.count("model saved to models/embedtune") == 1
+    assert (root / "models" / "embedtune" / "model.safetensors").exists()
+    assert len(loss_curve(root)) == report["steps"]
+    assert not list((root / "models" / "checkpoints").glob("*"))
+
+
+def test_a_batch_that_does_not_split_over_the_processes_is_refused(tmp_path, chunked_default):
+    root = dataset_workspace(tmp_path, chunked_default, train={**TRAIN, "batch_size": 15, "nproc": 2})
+    failed = run_stage("train", root, check=False)
+    assert failed.returncode != 0 and "batch_size 15 does not split over nproc 2 processes" in failed.stderr

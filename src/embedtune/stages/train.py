@@ -25,6 +25,7 @@ from embedtune.params import ParamsError, load_params
 from embedtune.stages import run
 from embedtune.training.checkpoints import last_checkpoint, run_dir
 from embedtune.training.curves import curves_callback
+from embedtune.training.distributed import ddp_arguments, is_main_process, is_worker, relaunch_under_torchrun
 from embedtune.training.losses import batch_sampler, build_loss, check_loss_fits, loss_inputs
 from embedtune.training.params import TrainParams
 
@@ -69,7 +70,10 @@ def main() -> None:
     folder = run_dir(params.checkpoints_dir, identity, params.dataset_dir)
     checkpoint = last_checkpoint(folder)
     resumed_step = int(checkpoint.name.split("-")[1]) if checkpoint else None
-    if checkpoint:
+    if params.nproc > 1 and not is_worker():
+        relaunch_under_torchrun(params.nproc)  # everything above is checked once, before the processes start
+    main_process = is_main_process()
+    if checkpoint and main_process:
         print(f"train: resuming from {checkpoint} (step {resumed_step})")
 
     task = tasks_for(dataset, "validation", model_params.query_prompt, model_params.document_prompt)[0]
@@ -80,7 +84,7 @@ def main() -> None:
     args = SentenceTransformerTrainingArguments(
         output_dir=str(folder),
         num_train_epochs=params.epochs,
-        per_device_train_batch_size=params.batch_size,
+        per_device_train_batch_size=params.batch_size // params.nproc,
         learning_rate=params.learning_rate,
         warmup_steps=params.warmup_ratio,  # below 1: a share of the steps
         weight_decay=params.weight_decay,
@@ -99,6 +103,7 @@ def main() -> None:
         prompts={column: prompt for column, prompt in prompts.items() if prompt} or None,
         report_to="none",
         dataloader_pin_memory=torch.cuda.is_available(),
+        **ddp_arguments(params.nproc),
         **precision_flags(params.precision),
     )
     trainer = SentenceTransformerTrainer(
@@ -108,11 +113,13 @@ def main() -> None:
         loss=build_loss(model, params, guide=load_encoder(model_params.base_model)
                         if params.loss == "GISTEmbedLoss" else None),
         evaluator=evaluator,
-        callbacks=[curves_callback(folder / "curves", resumed_step)],
+        callbacks=[curves_callback(folder / "curves", resumed_step)] if main_process else [],
     )
     started = time.perf_counter()
     result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     seconds = time.perf_counter() - started
+    if not main_process:
+        return
 
     model.save(str(params.output_dir))
     shutil.rmtree(params.curves_dir, ignore_errors=True)
@@ -132,6 +139,7 @@ def main() -> None:
         "samples_per_second": result.metrics["train_samples_per_second"],
         "seconds": round(seconds, 2),
         "device": str(model.device),
+        "processes": params.nproc,
     }
     write_json(params.report, report)
     if not params.keep_checkpoints:

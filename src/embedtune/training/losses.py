@@ -36,10 +36,15 @@ def batch_sampler(loss: str) -> BatchSamplers:
 
 def build_loss(model, params: TrainParams, guide=None):
     """params.loss inside MatryoshkaLoss when params.matryoshka_dims is set. `guide`: the frozen
-    model GISTEmbedLoss consults to drop in-batch negatives that are really positives."""
-    if params.loss == "CachedMultipleNegativesRankingLoss":
+    model GISTEmbedLoss consults to drop in-batch negatives that are really positives. Across
+    processes, the ranking losses take every process's batch as negatives."""
+    gather = params.nproc > 1
+    if params.loss == "MultipleNegativesRankingLoss":
+        loss = losses.MultipleNegativesRankingLoss(model, gather_across_devices=gather)
+    elif params.loss == "CachedMultipleNegativesRankingLoss":
         # GradCache: the batch's negatives at the memory cost of mini_batch_size texts at a time.
-        loss = losses.CachedMultipleNegativesRankingLoss(model, mini_batch_size=params.mini_batch_size)
+        loss = losses.CachedMultipleNegativesRankingLoss(model, mini_batch_size=params.mini_batch_size,
+                                                         gather_across_devices=gather)
     elif params.loss == "GISTEmbedLoss":
         loss = losses.GISTEmbedLoss(model, guide=guide)
     elif params.loss == "ContrastiveLoss":

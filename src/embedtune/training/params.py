@@ -39,6 +39,9 @@ class TrainParams(Section):
     logging_steps: PositiveInt = 1
     save_total_limit: PositiveInt = 2
     precision: Literal["auto", "fp32", "bf16", "fp16"] = "auto"  # auto: fp32 on CPU, bf16 (else fp16) on a GPU
+    # Processes (DDP under torchrun): one per GPU, or CPU processes. batch_size is the global
+    # batch, batch_size / nproc per process, in-batch negatives gathered across processes.
+    nproc: PositiveInt = 1
 
     @field_validator("matryoshka_dims")
     @classmethod
@@ -49,4 +52,10 @@ class TrainParams(Section):
     def _steps_need_a_number(self):
         if self.eval_strategy == "steps" and self.eval_steps is None:
             raise ValueError("eval_strategy 'steps' needs eval_steps")
+        return self
+
+    @model_validator(mode="after")
+    def _batch_splits_over_processes(self):
+        if self.batch_size % self.nproc:
+            raise ValueError(f"batch_size {self.batch_size} does not split over nproc {self.nproc} processes")
         return self
