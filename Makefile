@@ -45,6 +45,7 @@ bench: install
 	python bench/evaluate.py
 	python bench/train.py
 	python bench/formats.py
+	python bench/scale.py
 
 corpus: install
 	python scripts/render_default_corpus.py

@@ -1,4 +1,5 @@
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -25,10 +26,11 @@ def write_params(workdir: Path, **sections) -> Path:
     return path
 
 
-def run_stage(stage: str, workdir: Path, check: bool = True, env: dict | None = None) -> subprocess.CompletedProcess:
+def run_stage(stage: str, workdir: Path, check: bool = True, env: dict | None = None,
+              args: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
     """Run a stage as DVC does: its module, in a process of its own, from the workspace root."""
     result = subprocess.run(
-        [sys.executable, "-m", f"embedtune.stages.{stage}"],
+        [sys.executable, "-m", f"embedtune.stages.{stage}", *args],
         cwd=workdir, capture_output=True, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
     )
     if check and result.returncode != 0:
@@ -67,6 +69,42 @@ def chunked_default(extracted_default, tmp_path_factory) -> Path:
     write_params(root)
     run_stage("chunk", root)
     return root
+
+
+# A fine-tuned model, for the tests of training and of what uses its output.
+
+TRAIN = {"epochs": 2, "batch_size": 16, "learning_rate": 1e-4}
+
+
+def passage_questions(chunks: list[dict]) -> list[dict]:
+    """A question per chunk from one of its middle sentences, reworded as a request: real text the
+    base model finds often but not always, so training has something to learn."""
+    rows = []
+    for chunk in chunks:
+        sentences = [s for s in chunk["text"].replace("\n", " ").split(". ") if len(s.split()) > 5]
+        if sentences:
+            words = sentences[len(sentences) // 2].split()[:10]
+            rows.append({"question": f"Where does it say {' '.join(words).lower()}?", "chunk_id": chunk["chunk_id"]})
+    return rows
+
+
+def dataset_workspace(root: Path, chunked_default: Path, **sections) -> Path:
+    (root / "data").mkdir(parents=True)
+    shutil.copy(chunked_default / "data" / "chunks.jsonl", root / "data" / "chunks.jsonl")
+    chunks = [json.loads(line) for line in (root / "data" / "chunks.jsonl").read_text().splitlines()]
+    (root / "data" / "questions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in passage_questions(chunks)))
+    write_params(root, **sections)
+    run_stage("dataset", root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory, chunked_default) -> Path:
+    """The default corpus's chunks, a question per chunk, MiniLM fine-tuned on them (TRAIN)."""
+    root = dataset_workspace(tmp_path_factory.mktemp("trained"), chunked_default, train=TRAIN)
+    run_stage("train", root)
+    return root
+
 
 
 # Bad corpus files, each made the way such files arise.

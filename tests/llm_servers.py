@@ -12,7 +12,8 @@ class ScriptedServer:
     """Answers POST /<scenario>/v1/chat/completions. A scenario is a list of behaviours used in
     turn, the last one repeated: "ok", "500", "429" (Retry-After: 1), "slow", "truncated",
     "empty", "401". "ok" answers a question made from the prompt's hash, so each chunk gets
-    its own. `requests` counts the requests each scenario received."""
+    its own; "echo" asks where the chunk says 8 of its middle words, a question it answers.
+    `requests` counts the requests each scenario received."""
 
     def __init__(self, scenarios: dict[str, list[str]], slow_s: float = 2.0, require_key: str | None = None):
         self.scenarios = {name: deque(steps) for name, steps in scenarios.items()}
@@ -67,8 +68,12 @@ class ScriptedServer:
                 if behaviour == "empty":
                     return self._send(200, b'{"choices": []}')
                 prompt = body["messages"][-1]["content"]
-                number = int(hashlib.sha256(prompt.encode()).hexdigest()[:6], 16)
-                reply = f"What does section {number} of the Alderbank report say about robots?"
+                if behaviour == "echo":
+                    words = prompt.rsplit("\n\nWrite", 1)[0].split()
+                    reply = f"Where does it say {' '.join(words[len(words) // 2:len(words) // 2 + 8])}?"
+                else:
+                    number = int(hashlib.sha256(prompt.encode()).hexdigest()[:6], 16)
+                    reply = f"What does section {number} of the Alderbank report say about robots?"
                 payload = {"choices": [{"index": 0, "message": {"role": "assistant", "content": reply}}]}
                 self._send(200, json.dumps(payload).encode())
 

@@ -7,6 +7,7 @@ import pytest
 from datasets import load_from_disk
 
 from conftest import run_stage, write_params
+from embedtune.evaluation.encoder import load_encoder
 
 
 @pytest.fixture
@@ -49,6 +50,40 @@ def test_same_params_same_bytes(with_questions):
     again = {p.relative_to(with_questions): p.read_bytes() for p in (with_questions / "data" / "dataset").rglob("*")
              if p.is_file()}
     assert first == again
+
+
+def test_hard_negatives_are_near_but_not_too_near_and_never_held_out(with_questions):
+    write_params(with_questions, dataset={"hard_negatives": {"count": 2}})
+    run_stage("dataset", with_questions)
+    dataset = load_from_disk(str(with_questions / "data" / "dataset"))
+    report = json.loads((with_questions / "metrics" / "dataset.json").read_text())
+    train = dataset["train"]
+    assert report["format"] == "triplets" and {"anchor", "positive", "negative", "chunk_id"} <= set(train.column_names)
+    assert len(train) == report["train_rows"] == 2 * report["train_questions"] - report["hard_negatives_random"]
+    held_out = {text for name in ("validation", "test") for text in dataset[name]["positive"]}
+    assert not held_out & set(train["negative"])
+    assert all(row["negative"] != row["positive"] for row in train)
+
+    model = load_encoder("sentence-transformers/all-MiniLM-L6-v2")
+    anchors, positives, negatives = (model.encode(train[column], normalize_embeddings=True)
+                                     for column in ("anchor", "positive", "negative"))
+    to_positive, to_negative = (anchors * positives).sum(axis=1), (anchors * negatives).sum(axis=1)
+    within_margin = to_negative > 0.95 * to_positive
+    assert within_margin.sum() <= report["hard_negatives_random"]
+    # Hard: nearer their question than other training passages are, on average.
+    others = model.encode(list(reversed(train["positive"])), normalize_embeddings=True)
+    assert to_negative.mean() > (anchors * others).sum(axis=1).mean() + 0.1
+    assert dataset["validation"].column_names == dataset["test"].column_names == ["anchor", "positive", "chunk_id"]
+
+
+def test_hard_negatives_need_pairs(tmp_path):
+    from format_samples import rows
+
+    rows("triplets").to_csv(tmp_path / "triplets.csv", index=False)
+    write_params(tmp_path, dataset={"labelled_file": "triplets.csv", "hard_negatives": {"count": 1}})
+    result = run_stage("dataset", tmp_path, check=False)
+    assert result.returncode != 0
+    assert "dataset.hard_negatives: mining needs (question, passage) pairs, not triplets" in result.stderr
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])

@@ -45,7 +45,7 @@ def cache_lines(root):
 @pytest.fixture(scope="module")
 def scripted():
     scenarios = {"ok": ["ok"], "slow": ["slow"], "dies": ["ok", "ok", "ok", "500"], "denied": ["401"],
-                 "odd": ["ok", "empty", "truncated", "truncated", "ok"]}
+                 "odd": ["ok", "empty", "truncated", "truncated", "ok"], "mixed": ["echo", "ok"] * 10}
     with ScriptedServer(scenarios, slow_s=0.3) as server:
         yield server
 
@@ -135,6 +135,19 @@ def test_malformed_replies_are_counted_and_skipped(tmp_path, chunked_default, sc
     run_stage("generate", root)
     metrics = report(root)
     assert metrics["calls"] == 5 and metrics["malformed_replies"] == 2 and metrics["questions"] == 3
+
+
+def test_the_round_trip_filter_keeps_the_questions_their_chunk_answers(tmp_path, chunked_default, scripted):
+    # Alternate chunks get a question made of their own words and a generic one about "section N".
+    root = workspace_with_chunks(tmp_path, chunked_default, count=20, questions_per_chunk=1,
+                                 filters={"round_trip_top_k": 3}, **openai_params(scripted.url("mixed")))
+    run_stage("generate", root)
+    kept = [json.loads(line)["question"] for line in (root / "data" / "questions.jsonl").read_text().splitlines()]
+    metrics = report(root)
+    assert metrics["calls"] == 20 and metrics["questions"] == len(kept)
+    assert sum(question.startswith("Where does it say") for question in kept) >= 9
+    assert sum(question.startswith("What does section") for question in kept) <= 2
+    assert metrics["dropped"]["failed_round_trip"] == 20 - len(kept)
 
 
 def test_the_api_key_is_never_written(tmp_path, chunked_default):

@@ -1,5 +1,6 @@
 """The DVC pipeline, run by dvc itself in a temporary copy of the repository."""
 
+import contextlib
 import json
 import os
 import re
@@ -134,35 +135,44 @@ def test_a_teammate_who_pulls_makes_no_llm_calls(repo, llm, tmp_path):
     assert sum(llm.requests.values()) == requests
 
 
-@pytest.fixture
-def s3_endpoint(monkeypatch):
-    """moto's S3 API served on 127.0.0.1 (a real HTTP server, in a process of its own), with a bucket."""
+@contextlib.contextmanager
+def moto_server(**env: str):
+    """moto's S3 API served on 127.0.0.1: a real HTTP server, in a process of its own."""
     import socket
     import urllib.request
-
-    import boto3
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=1)
-            break
-        except OSError:
-            assert server.poll() is None and time.monotonic() < deadline, "moto server did not start"
-            time.sleep(0.2)
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
-        monkeypatch.setenv(name, value)
-    boto3.client("s3", endpoint_url=url).create_bucket(Bucket="embedtune")
-    yield url
-    server.terminate()
-    server.wait()
+    try:
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=1)
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, "moto server did not start"
+                time.sleep(0.2)
+        yield url
+    finally:
+        server.terminate()
+        server.wait()
+
+
+@pytest.fixture
+def s3_endpoint(monkeypatch):
+    """An S3 API on 127.0.0.1 with a bucket, and credentials it accepts in the environment."""
+    import boto3
+
+    with moto_server() as url:
+        for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                            "AWS_DEFAULT_REGION": "us-east-1"}.items():
+            monkeypatch.setenv(name, value)
+        boto3.client("s3", endpoint_url=url).create_bucket(Bucket="embedtune")
+        yield url
 
 
 def test_s3_remote_round_trip_then_nothing_reruns(repo, llm, s3_endpoint, tmp_path):
@@ -196,6 +206,29 @@ def test_an_unreachable_remote_fails_clearly_and_loses_nothing(repo, tmp_path):
                             timeout=300)
     assert result.returncode != 0
     assert "ERROR" in result.stderr and "127.0.0.1:9" in result.stderr, result.stderr
+    assert {path: path.read_bytes() for path in before} == before
+    assert "Data and pipelines are up to date." in sh("dvc", "status", cwd=repo)
+
+
+def test_rejected_credentials_fail_clearly_and_lose_nothing(repo, tmp_path):
+    import boto3
+
+    sh("dvc", "repro", cwd=repo)
+    before = {path: path.read_bytes() for path in (repo / "data").glob("*.jsonl")}
+    # moto checks credentials (as S3 does) after its first two requests: the readiness probe and
+    # the bucket's creation.
+    with moto_server(INITIAL_NO_AUTH_ACTION_COUNT="2") as url:
+        boto3.client("s3", endpoint_url=url, region_name="us-east-1", aws_access_key_id="setup",
+                     aws_secret_access_key="setup").create_bucket(Bucket="embedtune")
+        sh("dvc", "remote", "add", "-f", "locked", "s3://embedtune/dvc-cache", cwd=repo)
+        sh("dvc", "remote", "modify", "locked", "endpointurl", url, cwd=repo)
+        env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+               "AWS_ACCESS_KEY_ID": "AKIAWRONGWRONGWRONG0", "AWS_SECRET_ACCESS_KEY": "wrong",
+               "AWS_DEFAULT_REGION": "us-east-1", "AWS_MAX_ATTEMPTS": "1"}
+        result = subprocess.run(["dvc", "push", "-r", "locked"], cwd=repo, env=env, capture_output=True, text=True,
+                                timeout=300)
+    assert result.returncode != 0
+    assert "ERROR" in result.stderr and "Forbidden" in result.stderr, result.stderr
     assert {path: path.read_bytes() for path in before} == before
     assert "Data and pipelines are up to date." in sh("dvc", "status", cwd=repo)
 

@@ -4,7 +4,6 @@ import csv
 import json
 import math
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -14,45 +13,13 @@ from pathlib import Path
 import pytest
 from datasets import load_from_disk
 
-from conftest import run_stage, write_params
+from conftest import TRAIN, dataset_workspace, run_stage
 from embedtune.evaluation.encoder import load_encoder
 from embedtune.evaluation.tasks import tasks_for
 
 pytestmark = pytest.mark.slow
 
 DIMS = [384, 256, 128, 64]
-TRAIN = {"epochs": 2, "batch_size": 16, "learning_rate": 1e-4}
-
-
-def passage_questions(chunks: list[dict]) -> list[dict]:
-    """A question per chunk from one of its middle sentences, reworded as a request: real text the
-    base model finds often but not always, so training has something to learn."""
-    rows = []
-    for chunk in chunks:
-        sentences = [s for s in chunk["text"].replace("\n", " ").split(". ") if len(s.split()) > 5]
-        if sentences:
-            words = sentences[len(sentences) // 2].split()[:10]
-            rows.append({"question": f"Where does it say {' '.join(words).lower()}?", "chunk_id": chunk["chunk_id"]})
-    return rows
-
-
-def dataset_workspace(root: Path, chunked_default: Path, **sections) -> Path:
-    (root / "data").mkdir(parents=True)
-    shutil.copy(chunked_default / "data" / "chunks.jsonl", root / "data" / "chunks.jsonl")
-    chunks = [json.loads(line) for line in (root / "data" / "chunks.jsonl").read_text().splitlines()]
-    (root / "data" / "questions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in passage_questions(chunks)))
-    write_params(root, **sections)
-    run_stage("dataset", root)
-    return root
-
-
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory, chunked_default) -> Path:
-    root = dataset_workspace(tmp_path_factory.mktemp("trained"), chunked_default, train=TRAIN)
-    run_stage("train", root)
-    return root
-
-
 def loss_curve(root: Path) -> list[float]:
     with open(root / "metrics" / "train-curves" / "plots" / "metrics" / "loss.tsv") as handle:
         return [float(row["loss"]) for row in csv.DictReader(handle, delimiter="\t")]

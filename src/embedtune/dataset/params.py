@@ -21,6 +21,16 @@ class Columns(Section):
     label: str = "label"
 
 
+class HardNegatives(Section):
+    """Mined negatives for the training questions (pairs only): embedtune.dataset.negatives."""
+
+    count: int = Field(default=0, ge=0)  # negatives per question, a training row each; 0: off
+    relative_margin: float = Field(default=0.05, ge=0, lt=1)  # skip passages scoring within 5% of the positive
+    range_max: int = Field(default=50, gt=0)  # among the base model's nearest passages
+    batch_size: int = Field(default=32, gt=0)
+    seed: int = 42  # the random negative of a question that has no mined one
+
+
 class DatasetParams(Section):
     questions: Path = Path("data/questions.jsonl")
     chunks: Path = Path("data/chunks.jsonl")
@@ -33,6 +43,7 @@ class DatasetParams(Section):
     labelled_file: Path | None = None
     format: Literal["auto", "pairs", "triplets", "scored_pairs", "labelled_texts"] = "auto"
     columns: Columns = Columns()
+    hard_negatives: HardNegatives = HardNegatives()
 
     @model_validator(mode="after")
     def _room_for_training(self):

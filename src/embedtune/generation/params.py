@@ -42,6 +42,8 @@ class FilterParams(Section):
     max_words: PositiveInt = 40
     max_copied_words: PositiveInt = 10  # longest run of words a question may copy from its chunk
     near_duplicate_jaccard: float = Field(default=0.7, gt=0, le=1)
+    # Keep a question only when the base model ranks its chunk within this many of the corpus; 0: off.
+    round_trip_top_k: int = Field(default=0, ge=0)
 
 
 class GenerateParams(Section):

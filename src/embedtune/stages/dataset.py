@@ -7,19 +7,41 @@ and test splits (anchor = question, positive = chunk text, chunk_id) and the cor
 From a user's labelled file (dataset.labelled_file), any format of embedtune.dataset.formats:
 pairs and triplets as above (the corpus is every distinct passage), scored pairs (sentence1,
 sentence2, score), labelled texts (text, label, label_name).
+
+With dataset.hard_negatives.count > 0, each training question of a pairs dataset gets that many
+mined negatives (embedtune.dataset.negatives): the train split becomes triplets.
 """
+
+import time
 
 from datasets import Dataset, DatasetDict
 
 from embedtune.dataset.formats import FORMATS
 from embedtune.dataset.labelled import labelled_rows
+from embedtune.dataset.negatives import add_hard_negatives
 from embedtune.dataset.pairs import generated_pairs
 from embedtune.dataset.params import DatasetParams
 from embedtune.dataset.split import GROUP_OF, split_by_group
 from embedtune.errors import StageError
+from embedtune.evaluation.encoder import load_encoder
+from embedtune.evaluation.params import ModelParams
 from embedtune.jsonl import write_json
 from embedtune.params import ParamsError, load_params
 from embedtune.stages import run
+
+
+def with_hard_negatives(splits: dict, corpus: list[dict], format: str, params: DatasetParams) -> tuple[list, dict]:
+    if format != "pairs":
+        raise ParamsError(f"dataset.hard_negatives: mining needs (question, passage) pairs, not {format}")
+    model = load_params("model", ModelParams)
+    held_out = {row["chunk_id"] for name in ("validation", "test") for row in splits[name]}
+    started = time.perf_counter()
+    rows, random_ones = add_hard_negatives(splits["train"], corpus, held_out, load_encoder(model.base_model),
+                                           params.hard_negatives, model.query_prompt, model.document_prompt)
+    print(f"dataset: {len(rows)} hard negatives mined with {model.base_model} for {len(splits['train'])} training "
+          f"questions in {time.perf_counter() - started:.0f} s ({random_ones} had none outside the margin and got a "
+          "random passage)")
+    return rows, {"train_questions": len(splits["train"]), "hard_negatives_random": random_ones}
 
 
 def main() -> None:
@@ -47,6 +69,11 @@ def main() -> None:
     if not splits["train"]:
         raise StageError("dataset: the train split is empty; lower dataset.test_size and dataset.validation_size")
 
+    mined = {}
+    if params.hard_negatives.count:
+        splits["train"], mined = with_hard_negatives(splits, corpus, format, params)
+        format = "triplets"
+
     # A split left empty (validation_size: 0) is not saved: datasets cannot load an empty one back.
     dataset = DatasetDict({name: Dataset.from_list(split) for name, split in splits.items() if split})
     if corpus:
@@ -59,6 +86,7 @@ def main() -> None:
         **{f"{name}_groups": count for name, count in groups.items()},
         "corpus": len(corpus),
         "source": str(params.labelled_file) if params.labelled_file else "generated",
+        **mined,
     })
     print(f"dataset: {format}, {counts['train']} train, {counts['validation']} validation, {counts['test']} test rows"
           + (f"; corpus of {len(corpus)} passages" if corpus else ""))

@@ -2,7 +2,9 @@
 
 The training signal of the pipeline: (question, chunk) pairs. Every reply is cached
 (embedtune.generation.cache), so no chunk is ever paid for twice; the replies are then
-parsed and filtered, and every dropped question is counted by reason in metrics/generate.json.
+parsed and filtered (text rules, then optionally the base model's round trip: see
+embedtune.generation.round_trip), and every dropped question is counted by reason in
+metrics/generate.json.
 """
 
 import threading
@@ -12,11 +14,14 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from tqdm import tqdm
 
+from embedtune.evaluation.encoder import load_encoder
+from embedtune.evaluation.params import ModelParams
 from embedtune.generation.backends import open_backend
 from embedtune.generation.cache import GenerationCache
 from embedtune.generation.errors import GenerationError, MalformedResponse
 from embedtune.generation.params import GenerateParams
 from embedtune.generation.questions import QuestionFilter, parse_reply
+from embedtune.generation.round_trip import passes_round_trip
 from embedtune.hashing import params_digest, text_digest
 from embedtune.jsonl import read_jsonl, write_json, write_jsonl
 from embedtune.params import load_params
@@ -115,6 +120,12 @@ def main() -> None:
         candidates = parse_reply(cache[key])
         for question in question_filter.keep(candidates, chunk["text"], params.questions_per_chunk):
             rows.append({"question": question, "chunk_id": chunk["chunk_id"], "generator": generator})
+    if params.filters.round_trip_top_k:
+        model = load_params("model", ModelParams)
+        passed = passes_round_trip(rows, chunks, load_encoder(model.base_model), params.filters.round_trip_top_k,
+                                   model.query_prompt, model.document_prompt)
+        question_filter.drops["failed_round_trip"] += passed.count(False)
+        rows = [row for row, kept in zip(rows, passed, strict=True) if kept]
     write_jsonl(params.output, rows)
 
     seconds = time.perf_counter() - started
