@@ -7,7 +7,7 @@
    the first query (encodes and caches the corpus), a repeated query in a new process (cached
    index), and the query alone in one process (median of 20, after the model is loaded).
 
-Data: a seeded sample of `financial-qa-10K` from ../shared/data through the dataset stage's
+Data: the seeded sample of `financial-qa-10K` of bench/train.py, through the dataset stage's
 labelled-pairs path. Prints a table and writes bench/results/scale.json.
 
 Run: python bench/scale.py
@@ -22,29 +22,12 @@ import time
 from pathlib import Path
 
 import pandas as pd
-import yaml
 from measure import run_command, run_stage
+from train import BATCH, EPOCHS, PAIRS, QA, stage_run, workspace
 
 REPO = Path(__file__).resolve().parents[1]
-QA = REPO.parent / "shared" / "data" / "financial-qa-10K" / "Financial-QA-10k.csv"
 RESULTS = REPO / "bench" / "results" / "scale.json"
-PAIRS = 800
-EPOCHS, BATCH = 1, 32
 QUESTION = "What was the company's total revenue in the most recent fiscal year?"
-
-
-def train_run(root: Path, nproc: int) -> dict:
-    params = yaml.safe_load((REPO / "params.yaml").read_text())
-    params["dataset"].update(labelled_file="pairs.csv", test_size=0.1, validation_size=0.1)
-    params["train"].update(epochs=EPOCHS, batch_size=BATCH, nproc=nproc)
-    (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    if not (root / "data" / "dataset").exists():
-        run_stage("dataset", root)
-    measured = run_stage("train", root)
-    report = json.loads((root / "metrics" / "train.json").read_text())
-    return {**measured, "processes": nproc, "steps": report["steps"],
-            "samples_per_second": report["samples_per_second"],
-            "best_validation_ndcg@10": report.get("best_validation_ndcg@10_64d")}
 
 
 def search_runs(root: Path, contexts: list[str]) -> dict:
@@ -82,7 +65,10 @@ def main() -> None:
         root = Path(folder)
         os.environ["EMBEDTUNE_CACHE"] = str(root / "cache")
         qa.sample(n=PAIRS, random_state=42).to_csv(root / "pairs.csv", index=False)
-        training = {nproc: train_run(root, nproc) for nproc in (2, 1)}  # 1 last: search uses its model
+        workspace(root)
+        run_stage("dataset", root)
+        # One process last: search uses its model.
+        training = {nproc: {**stage_run(root, nproc=nproc), "processes": nproc} for nproc in (2, 1)}
         search = search_runs(root, list(dict.fromkeys(qa["context"])))
 
     ratio = training[2]["samples_per_second"] / training[1]["samples_per_second"]

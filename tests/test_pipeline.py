@@ -195,42 +195,39 @@ def test_s3_remote_round_trip_then_nothing_reruns(repo, llm, s3_endpoint, tmp_pa
     assert (teammate / model).read_bytes() == (repo / model).read_bytes()
 
 
-def test_an_unreachable_remote_fails_clearly_and_loses_nothing(repo, tmp_path):
+def failed_push(repo: Path, remote: str, url: str, access_key: str, secret_key: str) -> str:
+    """`dvc push` to an S3 remote at url, which must fail: its stderr, once it is checked that
+    nothing local changed."""
     sh("dvc", "repro", cwd=repo)
     before = {path: path.read_bytes() for path in (repo / "data").glob("*.jsonl")}
-    sh("dvc", "remote", "add", "-f", "dead", "s3://embedtune/dvc-cache", cwd=repo)
-    sh("dvc", "remote", "modify", "dead", "endpointurl", "http://127.0.0.1:9", cwd=repo)
+    sh("dvc", "remote", "add", "-f", remote, "s3://embedtune/dvc-cache", cwd=repo)
+    sh("dvc", "remote", "modify", remote, "endpointurl", url, cwd=repo)
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-           "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_MAX_ATTEMPTS": "1"}
-    result = subprocess.run(["dvc", "push", "-r", "dead"], cwd=repo, env=env, capture_output=True, text=True,
+           "AWS_ACCESS_KEY_ID": access_key, "AWS_SECRET_ACCESS_KEY": secret_key,
+           "AWS_DEFAULT_REGION": "us-east-1", "AWS_MAX_ATTEMPTS": "1"}
+    result = subprocess.run(["dvc", "push", "-r", remote], cwd=repo, env=env, capture_output=True, text=True,
                             timeout=300)
     assert result.returncode != 0
-    assert "ERROR" in result.stderr and "127.0.0.1:9" in result.stderr, result.stderr
     assert {path: path.read_bytes() for path in before} == before
     assert "Data and pipelines are up to date." in sh("dvc", "status", cwd=repo)
+    return result.stderr
 
 
-def test_rejected_credentials_fail_clearly_and_lose_nothing(repo, tmp_path):
+def test_an_unreachable_remote_fails_clearly_and_loses_nothing(repo):
+    errors = failed_push(repo, "dead", "http://127.0.0.1:9", "testing", "testing")
+    assert "ERROR" in errors and "127.0.0.1:9" in errors, errors
+
+
+def test_rejected_credentials_fail_clearly_and_lose_nothing(repo):
     import boto3
 
-    sh("dvc", "repro", cwd=repo)
-    before = {path: path.read_bytes() for path in (repo / "data").glob("*.jsonl")}
     # moto checks credentials (as S3 does) after its first two requests: the readiness probe and
     # the bucket's creation.
     with moto_server(INITIAL_NO_AUTH_ACTION_COUNT="2") as url:
         boto3.client("s3", endpoint_url=url, region_name="us-east-1", aws_access_key_id="setup",
                      aws_secret_access_key="setup").create_bucket(Bucket="embedtune")
-        sh("dvc", "remote", "add", "-f", "locked", "s3://embedtune/dvc-cache", cwd=repo)
-        sh("dvc", "remote", "modify", "locked", "endpointurl", url, cwd=repo)
-        env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-               "AWS_ACCESS_KEY_ID": "AKIAWRONGWRONGWRONG0", "AWS_SECRET_ACCESS_KEY": "wrong",
-               "AWS_DEFAULT_REGION": "us-east-1", "AWS_MAX_ATTEMPTS": "1"}
-        result = subprocess.run(["dvc", "push", "-r", "locked"], cwd=repo, env=env, capture_output=True, text=True,
-                                timeout=300)
-    assert result.returncode != 0
-    assert "ERROR" in result.stderr and "Forbidden" in result.stderr, result.stderr
-    assert {path: path.read_bytes() for path in before} == before
-    assert "Data and pipelines are up to date." in sh("dvc", "status", cwd=repo)
+        errors = failed_push(repo, "locked", url, "AKIAWRONGWRONGWRONG0", "wrong")
+    assert "ERROR" in errors and "Forbidden" in errors, errors
 
 
 def test_experiments_run_queue_and_show_ndcg(repo):
