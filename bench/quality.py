@@ -14,10 +14,16 @@ Cosine ndcg@10 on the test questions per Matryoshka dimension (base, fine-tuned;
 the same at every dimension). Writes bench/results/quality.json (the scores) and
 bench/results/quality-runs.json (settings, sizes, seconds per stage, machine), prints a table.
 
+An ablation (--ablation NAME with -S overrides, --seeds for train.seed) goes to
+bench/results/quality-ablations.json instead, one entry per seed, and the table printed compares
+every recorded ablation with the one named "defaults": mean over seeds and spread (max - min),
+so a gain smaller than the seeds' noise shows as such.
+
 Each benchmark runs in a workspace under the embedtune cache (EMBEDTUNE_CACHE, default
 ~/.cache/embedtune/bench/quality/), so a rerun pays for no LLM call or extraction twice.
 
 Run: python bench/quality.py [financial-qa-10k] [nvidia-fy2023] [-S section.key=value ...]
+     python bench/quality.py nvidia-fy2023 --ablation hard_negatives -S dataset.hard_negatives.count=1 --seeds 42 43
 """
 
 import argparse
@@ -39,6 +45,7 @@ QA = SHARED / "financial-qa-10K" / "Financial-QA-10k.csv"
 NVIDIA_10K = SHARED / "10k" / "nvda-20230129.pdf"
 RESULTS = REPO / "bench" / "results" / "quality.json"
 RUNS = REPO / "bench" / "results" / "quality-runs.json"
+ABLATIONS = REPO / "bench" / "results" / "quality-ablations.json"
 
 # What each benchmark changes in the repository's params.yaml, besides -S on the command line.
 # fin-QA is 20x the default corpus's pairs: one epoch at batch 32 fits 2 cores (about 25 min).
@@ -172,37 +179,81 @@ def parse_overrides(pairs: list[str]) -> dict:
     return overrides
 
 
+def print_scores(name: str, scores: dict, run: dict, seconds: float) -> None:
+    print(f"{name} ({run['test_questions']} test questions, {run['corpus']} passages, {seconds / 60:.0f} min):")
+    print(f"  {'dim':>4} {'base':>7} {'tuned':>7} {'gain':>7} {'BM25':>7} {'reference':>9}")
+    for dim, row in scores.items():
+        reference = REFERENCE.get(name, {}).get(dim)
+        print(f"  {dim:>4} {row['base']:>7.4f} {row['tuned']:>7.4f} {row['tuned'] - row['base']:>+7.4f} "
+              f"{row['bm25']:>7.4f} {reference if reference else '':>9}")
+
+
+def print_ablations(name: str, ablations: dict) -> None:
+    """Fine-tuned ndcg@10 per ablation at the largest and smallest dimension: mean over seeds,
+    spread (max - min), and the mean's change from the "defaults" ablation."""
+    def summary(entry: dict, dim: str) -> tuple[float, float]:
+        values = [scores[dim]["tuned"] for scores in entry["seeds"].values()]
+        return sum(values) / len(values), max(values) - min(values)
+
+    first = next(iter(ablations.values()))
+    dims = list(next(iter(first["seeds"].values())))
+    largest, smallest = dims[0], dims[-1]
+    defaults = ablations.get("defaults")
+    print(f"{name} ablations (fine-tuned ndcg@10, mean over seeds, spread, change from defaults):")
+    for label, entry in ablations.items():
+        cells = []
+        for dim in (largest, smallest):
+            mean, spread = summary(entry, dim)
+            change = f"{mean - summary(defaults, dim)[0]:+.4f}" if defaults else ""
+            cells.append(f"{dim:>4}: {mean:.4f} spread {spread:.4f} {change:>8}")
+        print(f"  {label:<24} seeds {','.join(entry['seeds']):<8} " + "   ".join(cells))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("benchmarks", nargs="*", choices=list(BENCHMARKS), help="both when none is named")
     parser.add_argument("-S", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="a params.yaml override for both benchmarks, as dvc exp run -S")
+    parser.add_argument("--ablation", metavar="NAME",
+                        help=f"record the runs under this name in {ABLATIONS.name}, not as the headline results")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[42], help="train.seed of each run (default 42)")
     args = parser.parse_args()
+    if len(args.seeds) > 1 and not args.ablation:
+        parser.error("several --seeds are for an --ablation; the headline results are one run")
     if not QA.exists() or not NVIDIA_10K.exists():
         print(f"bench/quality.py: skipped, {SHARED} is absent (financial-qa-10K and NVIDIA's FY2023 10-K are needed)")
         return
-    overrides = parse_overrides(args.overrides)
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     runs = json.loads(RUNS.read_text()) if RUNS.exists() else {}
+    ablations = json.loads(ABLATIONS.read_text()) if ABLATIONS.exists() else {}
     for name in args.benchmarks or BENCHMARKS:
-        print(f"{name}:", flush=True)
-        started = time.perf_counter()
-        scores, run = BENCHMARKS[name](overrides)
-        results[name] = scores
-        runs[name] = {**run, "seconds": round(time.perf_counter() - started, 1), "overrides": args.overrides,
-                      "settings": SETTINGS[name],
-                      "machine": {"cpus": os.cpu_count(), "processor": platform.processor() or platform.machine()}}
-        print(f"{name} ({run['test_questions']} test questions, {run['corpus']} passages, "
-              f"{runs[name]['seconds'] / 60:.0f} min):")
-        print(f"  {'dim':>4} {'base':>7} {'tuned':>7} {'gain':>7} {'BM25':>7} {'reference':>9}")
-        for dim, row in scores.items():
-            reference = REFERENCE.get(name, {}).get(dim)
-            print(f"  {dim:>4} {row['base']:>7.4f} {row['tuned']:>7.4f} {row['tuned'] - row['base']:>+7.4f} "
-                  f"{row['bm25']:>7.4f} {reference if reference else '':>9}")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    RUNS.write_text(json.dumps(runs, indent=2) + "\n")
-    print(f"written to {RESULTS.relative_to(REPO)} and {RUNS.relative_to(REPO)}")
+        for seed in args.seeds:
+            print(f"{name}, seed {seed}:", flush=True)
+            overrides = parse_overrides([*args.overrides, f"train.seed={seed}"])
+            started = time.perf_counter()
+            scores, run = BENCHMARKS[name](overrides)
+            seconds = round(time.perf_counter() - started, 1)
+            print_scores(name, scores, run, seconds)
+            if args.ablation:
+                entry = ablations.setdefault(name, {}).setdefault(args.ablation, {"overrides": args.overrides,
+                                                                                 "seeds": {}})
+                if entry["overrides"] != args.overrides:
+                    raise SystemExit(f"ablation {args.ablation} was recorded with {entry['overrides']}, "
+                                     f"not {args.overrides}; name this one differently")
+                entry["seeds"][str(seed)] = scores
+                entry.setdefault("seconds", {})[str(seed)] = seconds
+                ABLATIONS.write_text(json.dumps(ablations, indent=2) + "\n")
+                continue
+            results[name] = scores
+            runs[name] = {**run, "seconds": seconds, "overrides": args.overrides, "settings": SETTINGS[name],
+                          "machine": {"cpus": os.cpu_count(),
+                                      "processor": platform.processor() or platform.machine()}}
+            RESULTS.parent.mkdir(parents=True, exist_ok=True)
+            RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+            RUNS.write_text(json.dumps(runs, indent=2) + "\n")
+        if args.ablation:
+            print_ablations(name, ablations[name])
+    print(f"written to {(ABLATIONS if args.ablation else RESULTS).relative_to(REPO)}")
 
 
 if __name__ == "__main__":

@@ -106,7 +106,6 @@ def trained(tmp_path_factory, chunked_default) -> Path:
     return root
 
 
-
 # Bad corpus files, each made the way such files arise.
 
 def text_pdf(text: str = "A one-page document about drive motors and their warranty.") -> bytes:

@@ -93,10 +93,11 @@ def test_a_missing_dataset_says_which_stage_to_run(workspace):
     assert failed.returncode != 0 and "run `dvc repro dataset` first" in failed.stderr
 
 
-def test_two_processes_train_together_and_save_once(tmp_path, chunked_default):
+def test_two_processes_train_together_and_save_once(tmp_path, chunked_default, trained):
     root = dataset_workspace(tmp_path, chunked_default, train={**TRAIN, "epochs": 1, "nproc": 2})
     result = run_stage("train", root)
     report = json.loads((root / "metrics" / "train.json").read_text())
+    assert report.keys() == json.loads((trained / "metrics" / "train.json").read_text()).keys()
     # Each process takes half of every global batch: the steps are those of one process over the
     # whole data at batch_size, not over half of it, nor twice.
     assert report["processes"] == 2
