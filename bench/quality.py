@@ -17,7 +17,8 @@ bench/results/quality-runs.json (settings, sizes, seconds per stage, machine), p
 An ablation (--ablation NAME with -S overrides, --seeds for train.seed) goes to
 bench/results/quality-ablations.json instead, one entry per seed, and the table printed compares
 every recorded ablation with the one named "defaults": mean over seeds and spread (max - min),
-so a gain smaller than the seeds' noise shows as such.
+so a gain smaller than the seeds' noise shows as such. A headline run without -S is also the
+"defaults" ablation's run of its seed; `--ablation defaults --seeds 43` adds another seed.
 
 Each benchmark runs in a workspace under the embedtune cache (EMBEDTUNE_CACHE, default
 ~/.cache/embedtune/bench/quality/), so a rerun pays for no LLM call or extraction twice.
@@ -226,6 +227,10 @@ def main() -> None:
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     runs = json.loads(RUNS.read_text()) if RUNS.exists() else {}
     ablations = json.loads(ABLATIONS.read_text()) if ABLATIONS.exists() else {}
+    # A headline run with no overrides is also the "defaults" ablation's run for its seed.
+    ablation = args.ablation or (None if args.overrides else "defaults")
+    if ablation == "defaults" and args.overrides:
+        parser.error('the "defaults" ablation takes no -S overrides')
     for name in args.benchmarks or BENCHMARKS:
         for seed in args.seeds:
             print(f"{name}, seed {seed}:", flush=True)
@@ -234,15 +239,10 @@ def main() -> None:
             scores, run = BENCHMARKS[name](overrides)
             seconds = round(time.perf_counter() - started, 1)
             print_scores(name, scores, run, seconds)
-            if args.ablation:
-                entry = ablations.setdefault(name, {}).setdefault(args.ablation, {"overrides": args.overrides,
-                                                                                 "seeds": {}})
-                if entry["overrides"] != args.overrides:
-                    raise SystemExit(f"ablation {args.ablation} was recorded with {entry['overrides']}, "
-                                     f"not {args.overrides}; name this one differently")
-                entry["seeds"][str(seed)] = scores
-                entry.setdefault("seconds", {})[str(seed)] = seconds
+            if ablation:
+                record_ablation(ablations.setdefault(name, {}), ablation, args.overrides, seed, scores, seconds)
                 ABLATIONS.write_text(json.dumps(ablations, indent=2) + "\n")
+            if args.ablation:
                 continue
             results[name] = scores
             runs[name] = {**run, "seconds": seconds, "overrides": args.overrides, "settings": SETTINGS[name],
@@ -251,9 +251,19 @@ def main() -> None:
             RESULTS.parent.mkdir(parents=True, exist_ok=True)
             RESULTS.write_text(json.dumps(results, indent=2) + "\n")
             RUNS.write_text(json.dumps(runs, indent=2) + "\n")
-        if args.ablation:
+        if ablation:
             print_ablations(name, ablations[name])
     print(f"written to {(ABLATIONS if args.ablation else RESULTS).relative_to(REPO)}")
+
+
+def record_ablation(ablations: dict, label: str, overrides: list[str], seed: int, scores: dict,
+                    seconds: float) -> None:
+    entry = ablations.setdefault(label, {"overrides": overrides, "seeds": {}, "seconds": {}})
+    if entry["overrides"] != overrides:
+        raise SystemExit(f"ablation {label} was recorded with {entry['overrides']}, not {overrides}; "
+                         "name this one differently")
+    entry["seeds"][str(seed)] = scores
+    entry["seconds"][str(seed)] = seconds
 
 
 if __name__ == "__main__":
