@@ -92,6 +92,9 @@ def test_a_learning_rate_change_reruns_only_train_and_the_tuned_evaluation(repo)
     assert (repo / "models" / "embedtune" / "model.safetensors").exists()
     summary = yaml.safe_load((repo / "metrics" / "metrics.json").read_text())
     assert {"ndcg@10", "base_ndcg@10", "gain", "bm25_ndcg@10"} <= set(summary)
+    for report in ("extract", "chunk", "generate", "dataset", "baseline", "train", "tuned"):
+        runtime = json.loads((repo / "metrics" / f"{report}.json").read_text())["runtime"]
+        assert runtime["seconds"] > 0 and runtime["peak_rss_mib"] > 50, (report, runtime)
     assert "Running stage" in first or "up to date" in first
     sh("git", "add", "-A", cwd=repo)
     sh("git", "commit", "-q", "-m", "trained", cwd=repo)
@@ -103,6 +106,8 @@ def test_a_learning_rate_change_reruns_only_train_and_the_tuned_evaluation(repo)
     assert set(re.findall(r"Running stage '([^']+)'", changed)) == {"train", "evaluate_tuned"}
     diff = sh("dvc", "metrics", "diff", cwd=repo)
     assert re.search(r"metrics/metrics\.json\s+ndcg@10\s", diff), diff
+    # What the rerun cost shows beside what it scored.
+    assert re.search(r"metrics/train\.json\s+runtime\.seconds\s", diff), diff
     plots = sh("dvc", "plots", "diff", "--json", cwd=repo)
     assert "ndcg@10 by Matryoshka dimension" in plots and "training loss" in plots
 

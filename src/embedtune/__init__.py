@@ -1,6 +1,10 @@
 """embedtune: domain PDFs in, a fine-tuned sentence-embedding model out, tracked by DVC."""
 
 import os
+import time
+
+# When the stage's process began, near enough: its metrics' wall time includes loading the libraries.
+STARTED = time.monotonic()
 
 # Every stage imports this package before any Hugging Face, unstructured or DVC code,
 # so these take effect on the code path that runs stages, not only in a user's shell.

@@ -5,7 +5,6 @@ A text that occurs twice in the corpus (boilerplate, a duplicated page) is kept 
 so retrieval has one right answer for it.
 """
 
-import time
 from statistics import mean
 
 from tqdm import tqdm
@@ -17,12 +16,12 @@ from embedtune.errors import StageError
 from embedtune.hashing import text_digest
 from embedtune.jsonl import read_jsonl, write_json, write_jsonl
 from embedtune.params import load_params
+from embedtune.runtime import runtime
 from embedtune.stages import run
 
 
 def main() -> None:
     params = load_params("chunk", ChunkParams)
-    started = time.perf_counter()
     length = length_function(params)
     chunker = DocumentChunker(params.chunk_size, params.chunk_overlap, length, params.drop_element_types)
     documents = sorted(params.extracted_dir.glob("*.jsonl"), key=lambda path: next(read_jsonl(path))["file_name"])
@@ -51,7 +50,7 @@ def main() -> None:
         "duplicates_dropped": duplicates,
         f"mean_{params.unit}": round(mean(lengths), 1),
         f"max_{params.unit}": max(lengths),
-        "seconds": round(time.perf_counter() - started, 2),
+        "runtime": runtime(),
     })
     print(f"chunk: {len(chunks)} chunks ({sum(c['kind'] == 'table' for c in chunks)} tables) "
           f"from {len(documents)} documents, {duplicates} duplicate texts dropped")

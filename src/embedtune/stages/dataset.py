@@ -27,6 +27,7 @@ from embedtune.evaluation.encoder import load_encoder
 from embedtune.evaluation.params import ModelParams
 from embedtune.jsonl import write_json
 from embedtune.params import ParamsError, load_params
+from embedtune.runtime import runtime
 from embedtune.stages import run
 
 
@@ -87,6 +88,7 @@ def main() -> None:
         "corpus": len(corpus),
         "source": str(params.labelled_file) if params.labelled_file else "generated",
         **mined,
+        "runtime": runtime(),
     })
     print(f"dataset: {format}, {counts['train']} train, {counts['validation']} validation, {counts['test']} test rows"
           + (f"; corpus of {len(corpus)} passages" if corpus else ""))

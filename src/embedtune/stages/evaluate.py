@@ -23,6 +23,7 @@ from embedtune.evaluation.params import EvaluateParams, ModelParams
 from embedtune.evaluation.tasks import RetrievalTask, tasks_for
 from embedtune.jsonl import read_json, write_json
 from embedtune.params import ParamsError, load_params
+from embedtune.runtime import runtime
 from embedtune.stages import run
 from embedtune.summary import print_comparison
 
@@ -99,14 +100,14 @@ def main() -> None:
     model = load_params("model", ModelParams)
     if tuned_dir is None:
         result = evaluate(model.base_model, model, params)
-        write_json(params.baseline_report, result)
+        write_json(params.baseline_report, {**result, "runtime": runtime()})
         print(f"evaluate: {model.base_model} on {result['queries']} {params.split} rows ({result['format']})")
         print_table(result)
         return
     if not params.baseline_report.exists():
         raise StageError(f"evaluate: {params.baseline_report} is missing; run `dvc repro evaluate_base` first")
     result = evaluate(str(tuned_dir), model, params)
-    write_json(params.tuned_report, result)
+    write_json(params.tuned_report, {**result, "runtime": runtime()})
     summary = comparison(read_json(params.baseline_report), result)
     write_json(params.report, summary)
     bm25 = summary.get(f"bm25_{summary['headline']}")

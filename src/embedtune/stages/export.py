@@ -24,6 +24,7 @@ from embedtune.export.onnx import export_onnx, quantise_int8
 from embedtune.export.params import FORMATS, ExportParams
 from embedtune.jsonl import write_json
 from embedtune.params import load_params
+from embedtune.runtime import runtime
 from embedtune.stages import run
 
 
@@ -80,6 +81,7 @@ def main() -> None:
                         target: round(1000 * onnx_seconds / len(texts), 2)},
         "headline": task.headline,
         "dims": {str(dim): {name: metrics[dim][task.headline] for name, metrics in by_dim.items()} for dim in dims},
+        "runtime": runtime(),
     }
     write_json(params.metrics_dir / f"export-{target}.json", report)
     print(f"export: {folder} ({report['size_mb']} MiB), embeddings vs PyTorch on {len(texts)} {params.split} texts: "

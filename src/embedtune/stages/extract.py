@@ -26,6 +26,7 @@ from embedtune.extraction.store import ExtractedStore
 from embedtune.hashing import file_digest, params_digest, text_digest
 from embedtune.jsonl import write_json
 from embedtune.params import load_params
+from embedtune.runtime import runtime
 from embedtune.stages import run
 
 ToExtract = tuple[str, str, Path]  # doc_id, file name in the corpus, path
@@ -126,7 +127,7 @@ def write_report(path: Path, report: dict, seconds: float) -> dict:
         "tables": sum(entry["tables"] for entry in done),
         "seconds": round(seconds, 2),
     }
-    write_json(path, {"totals": totals, "files": dict(sorted(report.items()))})
+    write_json(path, {"totals": totals, "runtime": runtime(), "files": dict(sorted(report.items()))})
     return totals
 
 

@@ -25,6 +25,7 @@ from embedtune.generation.round_trip import passes_round_trip
 from embedtune.hashing import params_digest, text_digest
 from embedtune.jsonl import read_jsonl, write_json, write_jsonl
 from embedtune.params import load_params
+from embedtune.runtime import runtime
 from embedtune.stages import run
 
 
@@ -140,6 +141,7 @@ def main() -> None:
         "seconds": round(seconds, 2),
         "questions_per_s": round(stats["calls"] and len(rows) / seconds, 3),
         "generator": generator,
+        "runtime": runtime(),
     })
     print(f"generate: {len(rows)} questions for {len(chunks)} chunks; {stats['calls']} LLM calls, "
           f"{stats['cache_hits']} cached, {sum(question_filter.drops.values())} dropped "

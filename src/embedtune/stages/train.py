@@ -22,6 +22,7 @@ from embedtune.evaluation.params import ModelParams
 from embedtune.evaluation.tasks import tasks_for
 from embedtune.jsonl import write_json
 from embedtune.params import ParamsError, load_params
+from embedtune.runtime import runtime
 from embedtune.stages import run
 from embedtune.training.checkpoints import last_checkpoint, run_dir
 from embedtune.training.curves import curves_callback
@@ -140,6 +141,7 @@ def main() -> None:
         "seconds": round(seconds, 2),
         "device": str(model.device),
         "processes": params.nproc,
+        "runtime": runtime(),
     }
     write_json(params.report, report)
     if not params.keep_checkpoints:
