@@ -1,3 +1,4 @@
+import csv
 import io
 import json
 import os
@@ -10,6 +11,7 @@ import pytest
 import yaml
 
 import embedtune  # noqa: F401  (first: it turns hub access and telemetry off before any HF library loads)
+from llm_servers import ScriptedServer
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = REPO / "data" / "pdfs"
@@ -98,12 +100,30 @@ def dataset_workspace(root: Path, chunked_default: Path, **sections) -> Path:
     return root
 
 
+def loss_curve(root: Path) -> list[float]:
+    with open(root / "metrics" / "train-curves" / "plots" / "metrics" / "loss.tsv") as handle:
+        return [float(row["loss"]) for row in csv.DictReader(handle, delimiter="\t")]
+
+
 @pytest.fixture(scope="session")
 def trained(tmp_path_factory, chunked_default) -> Path:
     """The default corpus's chunks, a question per chunk, MiniLM fine-tuned on them (TRAIN)."""
     root = dataset_workspace(tmp_path_factory.mktemp("trained"), chunked_default, train=TRAIN)
     run_stage("train", root)
     return root
+
+
+def extracted_elements(workspace) -> dict[str, list[dict]]:
+    """The extracted elements of each document, by file name."""
+    elements = {}
+    for path in sorted((workspace / "data" / "extracted").glob("*.jsonl")):
+        records = [json.loads(line) for line in path.read_text().splitlines()]
+        elements[records[0]["file_name"]] = records
+    return elements
+
+
+def extract_report(workspace) -> dict:
+    return json.loads((workspace / "metrics" / "extract.json").read_text())
 
 
 # Bad corpus files, each made the way such files arise.
@@ -113,7 +133,8 @@ def text_pdf(text: str = "A one-page document about drive motors and their warra
 
     buffer = io.BytesIO()
     page = canvas.Canvas(buffer, invariant=1)
-    page.drawString(72, 720, text)
+    for number, line in enumerate(text.splitlines()):
+        page.drawString(72, 720 - 14 * number, line)
     page.save()
     return buffer.getvalue()
 
@@ -155,3 +176,97 @@ BAD_FILES = {
     "notes.txt.pdf": (lambda: b"Meeting notes, not a PDF at all.\n" * 20, "not a PDF"),
     "scanned.pdf": (scanned_pdf, "no text layer"),
 }
+
+
+# Generation: the offline default generator, and scripted OpenAI-compatible servers.
+
+DEFAULT_MODEL = "qwen2.5-coder-0.5b-instruct-q4_k_m"
+
+
+def workspace_with_chunks(root, chunked_default, count=None, **generate):
+    """A workspace holding the default corpus's chunks (the first `count`) and the prompt."""
+    (root / "data").mkdir(parents=True, exist_ok=True)
+    lines = (chunked_default / "data" / "chunks.jsonl").read_text().splitlines(keepends=True)
+    (root / "data" / "chunks.jsonl").write_text("".join(lines[:count]))
+    shutil.copytree(REPO / "prompts", root / "prompts", dirs_exist_ok=True)
+    write_params(root, generate=generate)
+    return root
+
+
+def openai_params(url, **options):
+    return {"backend": "openai", "openai": {"base_url": url, "model": "scripted", "api_key_env": None,
+                                            "concurrency": 1, "max_retries": 1, "backoff_s": 0.01, **options}}
+
+
+def generate_report(root) -> dict:
+    return json.loads((root / "metrics" / "generate.json").read_text())
+
+
+def cache_lines(root):
+    path = root / "data" / "generate-cache.jsonl"
+    return path.read_text().splitlines() if path.exists() else []
+
+
+@pytest.fixture(scope="module")
+def scripted():
+    scenarios = {"ok": ["ok"], "slow": ["slow"], "dies": ["ok", "ok", "ok", "500"], "denied": ["401"],
+                 "odd": ["ok", "empty", "truncated", "truncated", "ok"], "mixed": ["echo", "ok"] * 10}
+    with ScriptedServer(scenarios, slow_s=0.3) as server:
+        yield server
+
+
+# The pipeline run by dvc itself in a copy of the repository.
+
+# The generation endpoint's key: in the environment of every dvc command, required by the server,
+# and never to be found in anything the pipeline writes.
+PIPELINE_API_KEY = "sk-embedtune-test-6b1f0c9e2d7a4835"
+
+
+def dvc_environment(**extra: str) -> dict:
+    return {
+        **os.environ,
+        # dvc runs stages with `python`: the interpreter running these tests.
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "EMBEDTUNE_TEST_KEY": PIPELINE_API_KEY,
+        "GIT_AUTHOR_NAME": "test", "GIT_AUTHOR_EMAIL": "test@example.com",
+        "GIT_COMMITTER_NAME": "test", "GIT_COMMITTER_EMAIL": "test@example.com",
+        **extra,
+    }
+
+
+def sh(*command: str, cwd: Path) -> str:
+    result = subprocess.run(command, cwd=cwd, env=dvc_environment(), capture_output=True, text=True)
+    assert result.returncode == 0, f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}"
+    return result.stdout + result.stderr
+
+
+@pytest.fixture(scope="session")
+def llm():
+    with ScriptedServer({"ok": ["ok"]}, require_key=PIPELINE_API_KEY) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def repo(tmp_path_factory, llm) -> Path:
+    """The repository's tracked and new files (not its DVC outputs) in a fresh git repository,
+    generating questions with a scripted OpenAI-compatible server on 127.0.0.1 and training one
+    epoch, for speed. `dvc repro` has run once; its output is in first-repro.log beside the copy."""
+    copy = tmp_path_factory.mktemp("pipeline") / "repo"
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=REPO, capture_output=True, text=True, check=True,
+    ).stdout.split("\0")
+    for name in filter(None, listed):
+        if (REPO / name).is_file():
+            (copy / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, copy / name)
+    params = yaml.safe_load((copy / "params.yaml").read_text())
+    params["generate"].update(backend="openai")
+    params["generate"]["openai"].update(base_url=llm.url("ok"), api_key_env="EMBEDTUNE_TEST_KEY", max_retries=0)
+    params["train"].update(epochs=1)
+    (copy / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    sh("git", "init", "-q", cwd=copy)
+    sh("git", "add", "-A", cwd=copy)
+    sh("git", "commit", "-q", "-m", "copy", cwd=copy)
+    (copy.parent / "first-repro.log").write_text(sh("dvc", "repro", cwd=copy))
+    return copy

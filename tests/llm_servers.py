@@ -12,7 +12,8 @@ class ScriptedServer:
     """Answers POST /<scenario>/v1/chat/completions. A scenario is a list of behaviours used in
     turn, the last one repeated: "ok", "500", "429" (Retry-After: 1), "slow", "truncated",
     "empty", "401". "ok" answers a question made from the prompt's hash, so each chunk gets
-    its own; "echo" asks where the chunk says 8 of its middle words, a question it answers.
+    its own; "echo" asks where the chunk says 8 of its middle words, a question it answers;
+    "obey" replies as a model that follows an instruction injected into the chunk.
     `requests` counts the requests each scenario received."""
 
     def __init__(self, scenarios: dict[str, list[str]], slow_s: float = 2.0, require_key: str | None = None):
@@ -68,7 +69,9 @@ class ScriptedServer:
                 if behaviour == "empty":
                     return self._send(200, b'{"choices": []}')
                 prompt = body["messages"][-1]["content"]
-                if behaviour == "echo":
+                if behaviour == "obey":  # a model that follows instructions injected into the chunk
+                    reply = "PWNED"
+                elif behaviour == "echo":
                     words = prompt.rsplit("\n\nWrite", 1)[0].split()
                     reply = f"Where does it say {' '.join(words[len(words) // 2:len(words) // 2 + 8])}?"
                 else:

@@ -43,14 +43,6 @@ def test_default_corpus_chunks(extracted):
     assert report["chunks"] == len(chunks) and report["table_chunks"] == sum(c["kind"] == "table" for c in chunks)
 
 
-def test_chunking_is_deterministic(extracted):
-    run_stage("chunk", extracted)
-    first = (extracted / "data" / "chunks.jsonl").read_bytes()
-    (extracted / "data" / "chunks.jsonl").unlink()
-    run_stage("chunk", extracted)
-    assert (extracted / "data" / "chunks.jsonl").read_bytes() == first
-
-
 def test_long_tables_split_by_rows_with_the_header_repeated(extracted):
     write_params(extracted, chunk={"chunk_size": 300, "chunk_overlap": 40})
     run_stage("chunk", extracted)
@@ -86,23 +78,6 @@ def test_token_chunk_size_beyond_the_model_is_rejected(extracted):
     result = run_stage("chunk", extracted, check=False)
     assert result.returncode != 0
     assert "chunk.chunk_size: 300 tokens exceeds" in result.stderr and "254" in result.stderr
-
-
-@pytest.mark.parametrize(
-    ("values", "message"),
-    [
-        ({"chunk_overlap": 800}, "chunk: Value error, chunk_overlap (800) must be smaller than chunk_size (800)"),
-        ({"chunk_size": -5}, "chunk.chunk_size: Input should be greater than 0"),
-        ({"chunk_sise": 500}, "chunk.chunk_sise: Extra inputs are not permitted"),
-        ({"unit": "words"}, "chunk.unit: Input should be 'characters' or 'tokens'"),
-    ],
-)
-def test_bad_params_are_rejected_naming_the_key(extracted, values, message):
-    write_params(extracted, chunk=values)
-    result = run_stage("chunk", extracted, check=False)
-    assert result.returncode != 0
-    assert message in result.stderr
-    assert not (extracted / "data" / "chunks.jsonl").exists()
 
 
 def test_table_that_fits_is_one_chunk_with_its_caption():

@@ -42,16 +42,6 @@ def test_split_is_by_chunk_and_keeps_the_whole_corpus(with_questions):
     assert dataset["train"].column_names == ["anchor", "positive", "chunk_id"]
 
 
-def test_same_params_same_bytes(with_questions):
-    run_stage("dataset", with_questions)
-    first = {p.relative_to(with_questions): p.read_bytes() for p in (with_questions / "data" / "dataset").rglob("*")
-             if p.is_file()}
-    run_stage("dataset", with_questions)
-    again = {p.relative_to(with_questions): p.read_bytes() for p in (with_questions / "data" / "dataset").rglob("*")
-             if p.is_file()}
-    assert first == again
-
-
 def test_hard_negatives_are_near_but_not_too_near_and_never_held_out(with_questions):
     write_params(with_questions, dataset={"hard_negatives": {"count": 2}})
     run_stage("dataset", with_questions)

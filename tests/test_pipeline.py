@@ -4,7 +4,6 @@ import contextlib
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -13,58 +12,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO
-from llm_servers import ScriptedServer
+from conftest import dvc_environment, sh
 
 pytestmark = pytest.mark.slow
 
 
-def sh(*command: str, cwd: Path) -> str:
-    env = {
-        **os.environ,
-        # dvc runs stages with `python`: the interpreter running these tests.
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-        "GIT_AUTHOR_NAME": "test", "GIT_AUTHOR_EMAIL": "test@example.com",
-        "GIT_COMMITTER_NAME": "test", "GIT_COMMITTER_EMAIL": "test@example.com",
-    }
-    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
-    assert result.returncode == 0, f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}"
-    return result.stdout + result.stderr
-
-
-@pytest.fixture(scope="module")
-def llm():
-    with ScriptedServer({"ok": ["ok"]}) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def repo(tmp_path_factory, llm) -> Path:
-    """The repository's tracked and new files (not its DVC outputs) in a fresh git repository,
-    generating questions with a scripted OpenAI-compatible server on 127.0.0.1 and training one
-    epoch, for speed."""
-    copy = tmp_path_factory.mktemp("repo")
-    listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-        cwd=REPO, capture_output=True, text=True, check=True,
-    ).stdout.split("\0")
-    for name in filter(None, listed):
-        if (REPO / name).is_file():
-            (copy / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO / name, copy / name)
-    params = yaml.safe_load((copy / "params.yaml").read_text())
-    params["generate"].update(backend="openai")
-    params["generate"]["openai"].update(base_url=llm.url("ok"), api_key_env=None, max_retries=0)
-    params["train"].update(epochs=1)
-    (copy / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    sh("git", "init", "-q", cwd=copy)
-    sh("git", "add", "-A", cwd=copy)
-    sh("git", "commit", "-q", "-m", "copy", cwd=copy)
-    return copy
-
-
 def test_repro_twice_then_only_chunk_reruns_after_chunk_size_changes(repo):
-    first = sh("dvc", "repro", cwd=repo)
+    first = (repo.parent / "first-repro.log").read_text()
     assert all(f"Running stage '{stage}'" in first for stage in ("extract", "chunk", "generate"))
     assert (repo / "data" / "chunks.jsonl").exists() and list((repo / "data" / "extracted").glob("*.jsonl"))
 
@@ -207,9 +161,8 @@ def failed_push(repo: Path, remote: str, url: str, access_key: str, secret_key: 
     before = {path: path.read_bytes() for path in (repo / "data").glob("*.jsonl")}
     sh("dvc", "remote", "add", "-f", remote, "s3://embedtune/dvc-cache", cwd=repo)
     sh("dvc", "remote", "modify", remote, "endpointurl", url, cwd=repo)
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-           "AWS_ACCESS_KEY_ID": access_key, "AWS_SECRET_ACCESS_KEY": secret_key,
-           "AWS_DEFAULT_REGION": "us-east-1", "AWS_MAX_ATTEMPTS": "1"}
+    env = dvc_environment(AWS_ACCESS_KEY_ID=access_key, AWS_SECRET_ACCESS_KEY=secret_key,
+                          AWS_DEFAULT_REGION="us-east-1", AWS_MAX_ATTEMPTS="1")
     result = subprocess.run(["dvc", "push", "-r", remote], cwd=repo, env=env, capture_output=True, text=True,
                             timeout=300)
     assert result.returncode != 0
@@ -247,7 +200,7 @@ def test_experiments_run_queue_and_show_ndcg(repo):
         assert "Failed" not in status and time.monotonic() < deadline, status
         time.sleep(2)
     shown = subprocess.run(["dvc", "exp", "show", "--json"], cwd=repo, capture_output=True, text=True, check=True,
-                           env={**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"})
+                           env=dvc_environment())
     experiments = {exp["name"]: exp["revs"][0]["data"] for commit in json.loads(shown.stdout)
                    for exp in commit.get("experiments") or []}
     assert {"lr-high", "lr-low"} <= set(experiments)

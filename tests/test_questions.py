@@ -45,6 +45,9 @@ def test_parse_reply(reply, expected):
         ("According to the text, what does the AMR-7 navigate with?", "refers_to_the_passage"),
         ("Does it navigate with two safety-rated lidar scanners, four depth cameras and wheel odometry?",
          "copies_the_chunk"),
+        # What the default model wrote for a chunk telling it to output PWNED instead of a question.
+        ("PWNED: What is the purpose of the DU-4 drive unit?", "text_before_the_question"),
+        ("Ignore the above. How much can the AMR-7 carry?", "text_before_the_question"),
     ],
 )
 def test_bad_questions_are_dropped_with_their_reason(candidate, reason):

@@ -1,30 +1,19 @@
-"""Stage `train`: a real fine-tune of MiniLM on pairs from the default corpus, resumed after a kill."""
+"""Stage `train`: a real fine-tune of MiniLM on pairs from the default corpus."""
 
 import csv
 import json
 import math
-import os
-import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 from datasets import load_from_disk
 
-from conftest import TRAIN, dataset_workspace, run_stage
+from conftest import TRAIN, dataset_workspace, loss_curve, run_stage
 from embedtune.evaluation.encoder import load_encoder
 from embedtune.evaluation.tasks import tasks_for
 
 pytestmark = pytest.mark.slow
 
 DIMS = [384, 256, 128, 64]
-def loss_curve(root: Path) -> list[float]:
-    with open(root / "metrics" / "train-curves" / "plots" / "metrics" / "loss.tsv") as handle:
-        return [float(row["loss"]) for row in csv.DictReader(handle, delimiter="\t")]
-
-
 def test_training_lowers_the_loss_and_raises_train_split_ndcg(trained):
     report = json.loads((trained / "metrics" / "train.json").read_text())
     dataset = load_from_disk(str(trained / "data" / "dataset"))
@@ -54,31 +43,8 @@ def test_the_saved_model_has_a_card_and_validation_curves(trained):
     assert not list((trained / "models" / "checkpoints").glob("*"))  # a finished run leaves no checkpoints
 
 
-def test_a_killed_run_resumes_from_its_last_checkpoint(tmp_path, chunked_default, trained):
-    root = dataset_workspace(tmp_path, chunked_default, train=TRAIN)
-    process = subprocess.Popen([sys.executable, "-m", "embedtune.stages.train"], cwd=root,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 600
-    while not list((root / "models" / "checkpoints").glob("*/checkpoint-*/trainer_state.json")):
-        assert process.poll() is None and time.monotonic() < deadline, "training ended before a checkpoint"
-        time.sleep(0.2)
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait()
-    assert not (root / "metrics" / "train.json").exists()
-
-    resumed = run_stage("train", root)
-    report = json.loads((root / "metrics" / "train.json").read_text())
-    uninterrupted = json.loads((trained / "metrics" / "train.json").read_text())
-    assert "resuming from" in resumed.stdout
-    assert report["resumed_from_step"] == uninterrupted["steps"] // 2
-    assert report["steps"] == uninterrupted["steps"]
-    assert report["best_validation_ndcg@10_64d"] == pytest.approx(uninterrupted["best_validation_ndcg@10_64d"])
-    assert loss_curve(root) == pytest.approx(loss_curve(trained), rel=1e-4)
-
-
 @pytest.mark.parametrize("sections, message", [
     ({"dataset": {"validation_size": 0.0}}, "the validation split is empty"),
-    ({"train": {"matryoshka_dims": [512, 64]}}, "train.matryoshka_dims: 512 exceeds the 384 dimensions"),
     ({"model": {"base_model": "no-such-org/no-such-model"}}, "'no-such-org/no-such-model' is not available offline"),
 ])
 def test_bad_input_is_refused_before_training(tmp_path, chunked_default, sections, message):

@@ -44,7 +44,11 @@ class _atomic_writer:
         return self.handle
 
     def __exit__(self, exc_type, exc, traceback):
-        self.handle.close()
+        try:
+            self.handle.close()  # on a full disk, this flush is where the write fails
+        except BaseException:
+            self.partial.unlink(missing_ok=True)
+            raise
         if exc_type is None:
             os.replace(self.partial, self.path)
         else:

@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from embedtune.errors import StageError
 
 PARAMS_FILE = Path("params.yaml")
+# Every section a stage reads: a misspelt one (`trian:`) would otherwise be silently ignored.
+SECTIONS = ("extract", "chunk", "generate", "dataset", "model", "evaluate", "train", "export")
 
 
 class ParamsError(StageError, ValueError):
@@ -30,6 +32,12 @@ def load_params(section: str, schema: type[S], path: Path = PARAMS_FILE) -> S:
     if not path.exists():
         raise ParamsError(f"{path} not found: run stages from the repository root")
     data = yaml.safe_load(path.read_text()) or {}
+    if not isinstance(data, dict):
+        raise ParamsError(f"{path}: expected sections ({', '.join(SECTIONS)}), found {type(data).__name__}")
+    unknown = sorted(set(data) - set(SECTIONS))
+    if unknown:
+        raise ParamsError(f"{path}: unknown section {', '.join(map(repr, unknown))}; the sections are "
+                          f"{', '.join(SECTIONS)}")
     try:
         return schema.model_validate(data.get(section) or {})
     except ValidationError as error:

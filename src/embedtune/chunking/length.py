@@ -15,7 +15,7 @@ def length_function(params: ChunkParams) -> Callable[[str], int]:
     from transformers import AutoTokenizer
 
     path = resolve_model(params.tokenizer)
-    tokenizer = AutoTokenizer.from_pretrained(path)
+    tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=False)
     # The model sees at most max_seq_length tokens, its special tokens included.
     limit = max_sequence_length(path, tokenizer) - tokenizer.num_special_tokens_to_add()
     if params.chunk_size > limit:

@@ -1,5 +1,7 @@
 """Loading a sentence-transformers model offline, with a clear error when it is not here."""
 
+from pathlib import Path
+
 from embedtune.errors import StageError
 from embedtune.models import OFFLINE_PACKAGES, resolve_model
 
@@ -14,6 +16,15 @@ def load_encoder(name: str):
         return SentenceTransformer(resolve_model(name), device=device, trust_remote_code=False,
                                    model_kwargs={"use_safetensors": True})
     except OSError as error:
+        folder = Path(resolve_model(name))
+        if folder.is_dir():
+            pickles = sorted(path.name for path in folder.rglob("*.bin"))
+            raise StageError(
+                f"model folder {name} did not load ({error.__class__.__name__}): embedtune loads weights from "
+                "safetensors files only" + (f", never from pickles such as {', '.join(pickles)}, which can run "
+                                           "code when loaded; convert them to safetensors where you trust them"
+                                           if pickles else "")
+            ) from None
         offline = ", ".join(f"{model} (pip package {package.replace('_', '-')})"
                             for model, (package, _) in OFFLINE_PACKAGES.items())
         raise StageError(

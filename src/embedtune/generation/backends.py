@@ -92,9 +92,11 @@ class TransformersBackend:
         if device == "auto":
             device = "cuda" if torch.cuda.is_available() else "cpu"
         dtype = torch.bfloat16 if device == "cuda" else torch.float32
-        extra = {"gguf_file": settings.gguf_file} if settings.gguf_file else {}
-        tokenizer = AutoTokenizer.from_pretrained(settings.model, **extra)
-        model = AutoModelForCausalLM.from_pretrained(settings.model, dtype=dtype, **extra).to(device).eval()
+        # No code from the model's repository; weights from safetensors (or the GGUF file), never pickles.
+        gguf = {"gguf_file": settings.gguf_file} if settings.gguf_file else {}
+        tokenizer = AutoTokenizer.from_pretrained(settings.model, trust_remote_code=False, **gguf)
+        model = AutoModelForCausalLM.from_pretrained(settings.model, dtype=dtype, trust_remote_code=False,
+                                                     **(gguf or {"use_safetensors": True})).to(device).eval()
 
         def complete(messages: list[dict]) -> str:
             inputs = tokenizer.apply_chat_template(

@@ -22,6 +22,13 @@ _NUMBERING = re.compile(r"^(?:[-*•]|\(?\d{1,2}[.):]|q\d{1,2}[.):]?)(?:\s+|$)",
 _EMPHASIS = re.compile(r"\*\*|__")
 _WRAPPERS = "\"'“”‘’`*_ "
 _WORD = re.compile(r"[\w$%.,'-]+")
+# A question preceded by another sentence or a label ("PWNED: What is...?", "Ignore the above. How...?"):
+# often a model following an instruction that the chunk's text slipped in.
+_TEXT_BEFORE = re.compile(
+    r"[.!:;]\s+(?:what|which|who|whom|whose|when|where|why|how|is|are|was|were|do|does|did|can|could|should"
+    r"|would|will|has|have|had)\b",
+    re.IGNORECASE,
+)
 _REFERS_TO_SOURCE = re.compile(
     r"\b(?:the|this|above|given|provided) (?:passage|text|excerpt|document|context|paragraph|table|section)\b",
     re.IGNORECASE,
@@ -92,6 +99,8 @@ class QuestionFilter:
         words = _words(question)
         if not question.endswith("?"):
             return "not_a_question"
+        if _TEXT_BEFORE.search(question):
+            return "text_before_the_question"
         if len(words) < self.params.min_words:
             return "too_short"
         if len(words) > self.params.max_words:

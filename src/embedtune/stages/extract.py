@@ -7,6 +7,7 @@ identical PDFs under two names are extracted once. dvc.yaml marks the output fol
 metrics/extract.json with the reason; the stage fails only when no file yields text.
 """
 
+import signal
 import sys
 import time
 from collections import deque
@@ -80,9 +81,20 @@ def plan(pdfs: list[Path], corpus_dir: Path, store: ExtractedStore, report: dict
 def extract(to_extract: list[ToExtract], params: ExtractParams, store: ExtractedStore, report: dict) -> None:
     """Extract the documents, a few at a time so memory stays bounded, their pages in parallel."""
     require_spacy_model()
-    queue = deque(to_extract)
+    # Ctrl-C reaches the workers too; only this process answers it.
+    pool = ProcessPoolExecutor(max_workers=params.workers, initializer=signal.signal,
+                               initargs=(signal.SIGINT, signal.SIG_IGN))
+    try:
+        _extract_in(pool, deque(to_extract), params, store, report)
+    finally:
+        # After Ctrl-C or an error, the pages still queued are dropped, not extracted.
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _extract_in(pool: ProcessPoolExecutor, queue: deque, params: ExtractParams, store: ExtractedStore,
+                report: dict) -> None:
     in_flight = deque()
-    with ProcessPoolExecutor(max_workers=params.workers) as pool, tqdm(total=0, desc="extract", unit="page") as bar:
+    with tqdm(total=0, desc="extract", unit="page") as bar:
         while queue or in_flight:
             while queue and len(in_flight) <= params.workers:
                 doc_id, name, path = queue.popleft()

@@ -9,6 +9,7 @@ dimension is the model saved to train.output_dir, with sentence-transformers' mo
 
 import shutil
 import time
+from pathlib import Path
 
 import torch
 from datasets import load_from_disk
@@ -51,6 +52,20 @@ def precision_flags(precision: str) -> dict:
             return {}
         return {"bf16": True} if torch.cuda.is_bf16_supported() else {"fp16": True}
     return {} if precision == "fp32" else {precision: True}
+
+
+def save_replacing(model, folder: Path) -> None:
+    """Save the model beside `folder`, then swap it in: a save that fails (a full disk) leaves the
+    previous model whole."""
+    partial = folder.with_name(folder.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    try:
+        model.save(str(partial))
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    shutil.rmtree(folder, ignore_errors=True)
+    partial.rename(folder)
 
 
 def main() -> None:
@@ -122,7 +137,7 @@ def main() -> None:
     if not main_process:
         return
 
-    model.save(str(params.output_dir))
+    save_replacing(model, params.output_dir)
     shutil.rmtree(params.curves_dir, ignore_errors=True)
     shutil.copytree(folder / "curves", params.curves_dir)
     state = trainer.state

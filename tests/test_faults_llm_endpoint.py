@@ -1,10 +1,14 @@
-"""The OpenAI-compatible client against a real HTTP server on 127.0.0.1 that injects faults."""
+"""Fault family LLM endpoint: refused connections, 500s, 429 with Retry-After, slow responses past
+the timeout, truncated JSON, empty choices, a 401. The OpenAI-compatible client, then the
+`generate` stage, against a real HTTP server on 127.0.0.1 that injects them: bounded retries with
+backoff, a clear final error naming the URL, a 401 fails at once, partial work kept."""
 
 import socket
 import time
 
 import pytest
 
+from conftest import cache_lines, generate_report, openai_params, run_stage, workspace_with_chunks
 from embedtune.generation.client import ChatClient
 from embedtune.generation.errors import GenerationError, MalformedResponse
 from llm_servers import ScriptedServer
@@ -75,3 +79,31 @@ def test_401_fails_at_once_naming_the_variable_not_the_key(server):
     assert server.requests["denied"] == 1
     assert "rejected the API key (read from $MY_LLM_KEY): HTTP 401" in str(failure.value)
     assert secret not in str(failure.value)
+
+
+# The generate stage against the same faults.
+
+def test_unreachable_endpoint_fails_naming_it_and_keeps_finished_replies(tmp_path, chunked_default, scripted):
+    root = workspace_with_chunks(tmp_path, chunked_default, count=6, **openai_params(scripted.url("dies")))
+    result = run_stage("generate", root, check=False)
+    assert result.returncode != 0
+    assert f"could not get an answer from {scripted.url('dies')}/chat/completions after 2 attempts" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(cache_lines(root)) == 3
+
+
+def test_rejected_key_fails_at_once(tmp_path, chunked_default, scripted):
+    root = workspace_with_chunks(tmp_path, chunked_default, count=6,
+                                 **openai_params(scripted.url("denied"), api_key_env="EMBEDTUNE_TEST_KEY"))
+    requests_before = scripted.requests["denied"]
+    result = run_stage("generate", root, check=False, env={"EMBEDTUNE_TEST_KEY": "sk-wrong"})
+    assert result.returncode != 0
+    assert "rejected the API key (read from $EMBEDTUNE_TEST_KEY): HTTP 401" in result.stderr
+    assert scripted.requests["denied"] - requests_before == 1
+
+
+def test_malformed_replies_are_counted_and_skipped(tmp_path, chunked_default, scripted):
+    root = workspace_with_chunks(tmp_path, chunked_default, count=5, **openai_params(scripted.url("odd")))
+    run_stage("generate", root)
+    metrics = generate_report(root)
+    assert metrics["calls"] == 5 and metrics["malformed_replies"] == 2 and metrics["questions"] == 3
