@@ -2,6 +2,7 @@ import csv
 import io
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -219,7 +220,7 @@ def scripted():
 
 # The generation endpoint's key: in the environment of every dvc command, required by the server,
 # and never to be found in anything the pipeline writes.
-PIPELINE_API_KEY = "sk-embedtune-test-6b1f0c9e2d7a4835"
+PIPELINE_API_KEY = f"sk-embedtune-test-{secrets.token_hex(12)}"
 
 
 def dvc_environment(**extra: str) -> dict:
