@@ -32,6 +32,7 @@ import json
 import os
 import platform
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -246,6 +247,8 @@ def main() -> None:
                 continue
             results[name] = scores
             runs[name] = {**run, "seconds": seconds, "overrides": args.overrides, "settings": SETTINGS[name],
+                          "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, text=True,
+                                                   capture_output=True).stdout.strip(),
                           "machine": {"cpus": os.cpu_count(),
                                       "processor": platform.processor() or platform.machine()}}
             RESULTS.parent.mkdir(parents=True, exist_ok=True)

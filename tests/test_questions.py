@@ -92,9 +92,9 @@ def test_duplicates_near_duplicates_and_surplus_are_dropped():
     assert question_filter.drops == {"near_duplicate": 1, "beyond_questions_per_chunk": 1, "duplicate": 1}
 
 
-def test_good_question_is_kept():
+@pytest.mark.parametrize("question", ["How accurately does the Kestrel AMR-7 localize?",
+                                      "What did Kestrel Robotics Inc. do to cut its service costs?"])
+def test_good_question_is_kept(question):
     question_filter = QuestionFilter(FilterParams())
-    assert question_filter.keep(["How accurately does the Kestrel AMR-7 localize?"], CHUNK, limit=1) == [
-        "How accurately does the Kestrel AMR-7 localize?"
-    ]
+    assert question_filter.keep([question], CHUNK, limit=1) == [question]
     assert not question_filter.drops

@@ -23,11 +23,11 @@ _EMPHASIS = re.compile(r"\*\*|__")
 _WRAPPERS = "\"'“”‘’`*_ "
 _WORD = re.compile(r"[\w$%.,'-]+")
 # A question preceded by another sentence or a label ("PWNED: What is...?", "Ignore the above. How...?"):
-# often a model following an instruction that the chunk's text slipped in.
+# often a model following an instruction that the chunk's text slipped in. The question starts with a
+# capital, so "Corp. do" or "vs. what" inside one question is not taken for it.
 _TEXT_BEFORE = re.compile(
-    r"[.!:;]\s+(?:what|which|who|whom|whose|when|where|why|how|is|are|was|were|do|does|did|can|could|should"
-    r"|would|will|has|have|had)\b",
-    re.IGNORECASE,
+    r"[.!:;]\s+(?=[A-Z])(?i:what|which|who|whom|whose|when|where|why|how|is|are|was|were|do|does|did|can"
+    r"|could|should|would|will|has|have|had)\b"
 )
 _REFERS_TO_SOURCE = re.compile(
     r"\b(?:the|this|above|given|provided) (?:passage|text|excerpt|document|context|paragraph|table|section)\b",
