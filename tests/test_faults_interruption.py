@@ -1,7 +1,8 @@
 """Fault family interruption: Ctrl-C (SIGINT to the process group) and SIGKILL during `extract`,
 `generate` and `train`, then the stage again, as `dvc repro` reruns it. It finishes; no LLM call
 is repeated for a finished chunk, no finished document is extracted again, training resumes from
-its last checkpoint; the outputs are those of an uninterrupted run."""
+its last checkpoint; the outputs are those of an uninterrupted run. And Ctrl-C in `dvc repro`
+itself, then `dvc repro` again."""
 
 import json
 import os
@@ -11,15 +12,18 @@ import sys
 import time
 
 import pytest
+import yaml
 
 from conftest import (
     TRAIN,
     cache_lines,
     dataset_workspace,
+    dvc_environment,
     generate_report,
     loss_curve,
     openai_params,
     run_stage,
+    sh,
     workspace_with_chunks,
     write_params,
 )
@@ -90,3 +94,28 @@ def test_train_resumes_from_its_last_checkpoint(tmp_path, chunked_default, train
     assert report["steps"] == uninterrupted["steps"]
     assert report["best_validation_ndcg@10_64d"] == pytest.approx(uninterrupted["best_validation_ndcg@10_64d"])
     assert loss_curve(root) == pytest.approx(loss_curve(trained), rel=1e-4)
+
+
+@pytest.mark.slow
+def test_dvc_repro_after_a_ctrl_c_in_dvc_repro_finishes(repo):
+    """Ctrl-C in `dvc repro` while `train` runs; the next `dvc repro` trains, and all is up to date."""
+    sh("dvc", "repro", cwd=repo)
+    params = yaml.safe_load((repo / "params.yaml").read_text())
+    params["train"]["learning_rate"] = 7e-5
+    (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    log = repo.parent / "interrupted.log"
+    with open(log, "w") as output:
+        process = subprocess.Popen(["dvc", "repro"], cwd=repo, stdout=output, stderr=subprocess.STDOUT,
+                                   env=dvc_environment(), start_new_session=True)
+    deadline = time.monotonic() + 300
+    while "Running stage 'train'" not in log.read_text():
+        assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+        time.sleep(0.2)
+    time.sleep(3)
+    os.killpg(process.pid, signal.SIGINT)
+    assert process.wait(timeout=120) != 0
+
+    again = sh("dvc", "repro", cwd=repo)
+    assert "Running stage 'train'" in again
+    assert "Data and pipelines are up to date." in sh("dvc", "status", cwd=repo)
+    assert json.loads((repo / "metrics" / "metrics.json").read_text())["ndcg@10"] > 0
