@@ -6,6 +6,7 @@ import secrets
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -271,3 +272,20 @@ def repo(tmp_path_factory, llm) -> Path:
     sh("git", "commit", "-q", "-m", "copy", cwd=copy)
     (copy.parent / "first-repro.log").write_text(sh("dvc", "repro", cwd=copy))
     return copy
+
+
+def retrain_in_background(repo: Path, learning_rate: float, log: Path) -> subprocess.Popen:
+    """`dvc repro` after a change of train.learning_rate, in a session of its own (so a signal can
+    reach it as Ctrl-C would), returned once it is running `train`; its output goes to log."""
+    sh("dvc", "repro", cwd=repo)
+    params = yaml.safe_load((repo / "params.yaml").read_text())
+    params["train"]["learning_rate"] = learning_rate
+    (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    with open(log, "w") as output:
+        process = subprocess.Popen(["dvc", "repro"], cwd=repo, stdout=output, stderr=subprocess.STDOUT,
+                                   env=dvc_environment(), start_new_session=True)
+    deadline = time.monotonic() + 300
+    while "Running stage 'train'" not in log.read_text():
+        assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+        time.sleep(0.2)
+    return process

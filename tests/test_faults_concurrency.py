@@ -3,30 +3,17 @@ DVC's locks, the first finishes, and nothing is corrupted."""
 
 import re
 import subprocess
-import time
 
 import pytest
-import yaml
 
-from conftest import dvc_environment, sh
+from conftest import dvc_environment, retrain_in_background, sh
 
 pytestmark = pytest.mark.slow
 
 
 def test_a_second_repro_refuses_while_the_first_runs(repo):
-    sh("dvc", "repro", cwd=repo)
-    params = yaml.safe_load((repo / "params.yaml").read_text())
-    params["train"]["learning_rate"] = 3e-5
-    (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-
     log = repo.parent / "first.log"
-    with open(log, "w") as output:
-        first = subprocess.Popen(["dvc", "repro"], cwd=repo, stdout=output, stderr=subprocess.STDOUT,
-                                 env=dvc_environment())
-    deadline = time.monotonic() + 300
-    while "Running stage 'train'" not in log.read_text():
-        assert first.poll() is None and time.monotonic() < deadline, log.read_text()
-        time.sleep(0.2)
+    first = retrain_in_background(repo, 3e-5, log)
 
     second = subprocess.run(["dvc", "repro"], cwd=repo, capture_output=True, text=True, env=dvc_environment())
     assert second.returncode != 0

@@ -12,16 +12,15 @@ import sys
 import time
 
 import pytest
-import yaml
 
 from conftest import (
     TRAIN,
     cache_lines,
     dataset_workspace,
-    dvc_environment,
     generate_report,
     loss_curve,
     openai_params,
+    retrain_in_background,
     run_stage,
     sh,
     workspace_with_chunks,
@@ -99,18 +98,7 @@ def test_train_resumes_from_its_last_checkpoint(tmp_path, chunked_default, train
 @pytest.mark.slow
 def test_dvc_repro_after_a_ctrl_c_in_dvc_repro_finishes(repo):
     """Ctrl-C in `dvc repro` while `train` runs; the next `dvc repro` trains, and all is up to date."""
-    sh("dvc", "repro", cwd=repo)
-    params = yaml.safe_load((repo / "params.yaml").read_text())
-    params["train"]["learning_rate"] = 7e-5
-    (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    log = repo.parent / "interrupted.log"
-    with open(log, "w") as output:
-        process = subprocess.Popen(["dvc", "repro"], cwd=repo, stdout=output, stderr=subprocess.STDOUT,
-                                   env=dvc_environment(), start_new_session=True)
-    deadline = time.monotonic() + 300
-    while "Running stage 'train'" not in log.read_text():
-        assert process.poll() is None and time.monotonic() < deadline, log.read_text()
-        time.sleep(0.2)
+    process = retrain_in_background(repo, 7e-5, repo.parent / "interrupted.log")
     time.sleep(3)
     os.killpg(process.pid, signal.SIGINT)
     assert process.wait(timeout=120) != 0
