@@ -100,7 +100,7 @@ def financial_qa(overrides: dict) -> tuple[dict, dict]:
     base = json.loads((root / "metrics" / "baseline.json").read_text())
     tuned = json.loads((root / "metrics" / "tuned.json").read_text())
     scores = {dim: {"base": base["dims"][dim]["ndcg@10"], "tuned": tuned["dims"][dim]["ndcg@10"],
-                    "bm25": base["bm25"]["ndcg@10"]} for dim in base["dims"]}
+                    "bm25": base["bm25"]["ndcg@10"]} for dim in sorted(base["dims"], key=int, reverse=True)}
     return scores, {"timings_s": timings, "test_questions": base["queries"], "corpus": base["corpus"],
                     "train": json.loads((root / "metrics" / "train.json").read_text()),
                     "dataset": json.loads((root / "metrics" / "dataset.json").read_text())}
@@ -198,8 +198,8 @@ def print_ablations(name: str, ablations: dict) -> None:
         return sum(values) / len(values), max(values) - min(values)
 
     first = next(iter(ablations.values()))
-    dims = list(next(iter(first["seeds"].values())))
-    largest, smallest = dims[0], dims[-1]
+    dims = sorted(next(iter(first["seeds"].values())), key=int)
+    largest, smallest = dims[-1], dims[0]
     defaults = ablations.get("defaults")
     print(f"{name} ablations (fine-tuned ndcg@10, mean over seeds, spread, change from defaults):")
     for label, entry in ablations.items():
