@@ -4,6 +4,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -14,6 +15,10 @@ import yaml
 
 import embedtune  # noqa: F401  (first: it turns hub access and telemetry off before any HF library loads)
 from llm_servers import ScriptedServer
+
+# A runner may start the tests as a background job of a non-interactive shell, with SIGINT ignored,
+# which every process started from here would inherit: Ctrl-C must reach the stages under test.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = REPO / "data" / "pdfs"
