@@ -48,7 +48,7 @@ def test_a_learning_rate_change_reruns_only_train_and_the_tuned_evaluation(repo)
     assert {"ndcg@10", "base_ndcg@10", "gain", "bm25_ndcg@10"} <= set(summary)
     for report in ("extract", "chunk", "generate", "dataset", "baseline", "train", "tuned"):
         runtime = json.loads((repo / "metrics" / f"{report}.json").read_text())["runtime"]
-        assert runtime["seconds"] > 0 and runtime["peak_rss_mib"] > 50, (report, runtime)
+        assert runtime["seconds"] > 0 and runtime["peak_rss_mib"] > 20, (report, runtime)
     assert "Running stage" in first or "up to date" in first
     sh("git", "add", "-A", cwd=repo)
     sh("git", "commit", "-q", "-m", "trained", cwd=repo)
