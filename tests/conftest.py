@@ -129,6 +129,11 @@ def extracted_elements(workspace) -> dict[str, list[dict]]:
     return elements
 
 
+def folder_bytes(folder: Path) -> dict:
+    """Every file under folder, by relative path: equal when the folders hold the same bytes."""
+    return {path.relative_to(folder): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
 def extract_report(workspace) -> dict:
     return json.loads((workspace / "metrics" / "extract.json").read_text())
 

@@ -4,17 +4,13 @@
 import json
 import shutil
 
-from conftest import DEFAULT_MODEL, dataset_workspace, run_stage, workspace_with_chunks
+from conftest import DEFAULT_MODEL, dataset_workspace, folder_bytes, run_stage, workspace_with_chunks
 from embedtune.generation.gguf import KNOWN_MODELS
-
-
-def files(folder) -> dict:
-    return {path.relative_to(folder): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
 
 
 def test_extract_twice_gives_identical_elements(extracted_default, workspace):
     run_stage("extract", workspace)
-    assert files(workspace / "data" / "extracted") == files(extracted_default / "data" / "extracted")
+    assert folder_bytes(workspace / "data" / "extracted") == folder_bytes(extracted_default / "data" / "extracted")
 
 
 def test_chunk_twice_gives_identical_chunks(chunked_default, tmp_path):
@@ -26,10 +22,10 @@ def test_chunk_twice_gives_identical_chunks(chunked_default, tmp_path):
 
 def test_dataset_twice_gives_identical_splits(chunked_default, tmp_path):
     root = dataset_workspace(tmp_path, chunked_default, dataset={"hard_negatives": {"count": 1}})
-    first = files(root / "data" / "dataset")
+    first = folder_bytes(root / "data" / "dataset")
     shutil.rmtree(root / "data" / "dataset")
     run_stage("dataset", root)
-    assert files(root / "data" / "dataset") == first
+    assert folder_bytes(root / "data" / "dataset") == first
 
 
 def test_generate_twice_with_the_default_model_gives_identical_questions(tmp_path, chunked_default):
@@ -44,9 +40,9 @@ def test_generate_twice_with_the_default_model_gives_identical_questions(tmp_pat
     assert metrics["questions"] == len(rows)
     assert "3 LLM calls, 0 cached" in result.stdout
 
-    first = files(root / "data")
+    first = folder_bytes(root / "data")
     (root / "data" / "generate-cache.jsonl").unlink()
     (root / "data" / "questions.jsonl").unlink()
     run_stage("generate", root)
     assert json.loads((root / "metrics" / "generate.json").read_text())["calls"] == 3
-    assert files(root / "data") == first
+    assert folder_bytes(root / "data") == first

@@ -17,6 +17,7 @@ from conftest import (
     TRAIN,
     cache_lines,
     dataset_workspace,
+    folder_bytes,
     generate_report,
     loss_curve,
     openai_params,
@@ -47,10 +48,6 @@ def interrupt(stage: str, root, ready, sig: signal.Signals, timeout_s: float = 6
     return subprocess.CompletedProcess(process.args, process.returncode, output, errors)
 
 
-def tree(folder) -> dict:
-    return {path.relative_to(folder): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
-
-
 @SIGNALS
 def test_extract_resumes_with_the_documents_it_finished(workspace, extracted_default, sig):
     extracted = workspace / "data" / "extracted"
@@ -61,7 +58,7 @@ def test_extract_resumes_with_the_documents_it_finished(workspace, extracted_def
     run_stage("extract", workspace)
     files = json.loads((workspace / "metrics" / "extract.json").read_text())["files"]
     assert sum(entry["reused"] for entry in files.values()) == len(finished)
-    assert tree(extracted) == tree(extracted_default / "data" / "extracted")
+    assert folder_bytes(extracted) == folder_bytes(extracted_default / "data" / "extracted")
 
 
 @SIGNALS
