@@ -192,8 +192,9 @@ def print_scores(name: str, scores: dict, run: dict, seconds: float) -> None:
 
 def print_ablations(name: str, ablations: dict) -> None:
     """Fine-tuned ndcg@10 per ablation at the largest and smallest dimension, as a Markdown table
-    for BENCHMARKS.md: mean over seeds, spread (max - min), and the mean's change from the
-    "defaults" ablation, marked "within noise" unless it exceeds the spread of both."""
+    for BENCHMARKS.md: mean over seeds, spread (max - min), and the mean's change from the ablation
+    it is measured against ("defaults" unless its entry names another under "against", as for one
+    measured before the defaults changed), marked "within noise" unless it exceeds both spreads."""
     def summary(entry: dict, dim: str) -> tuple[float, float]:
         values = [scores[dim]["tuned"] for scores in entry["seeds"].values()]
         return sum(values) / len(values), max(values) - min(values)
@@ -201,24 +202,28 @@ def print_ablations(name: str, ablations: dict) -> None:
     first = next(iter(ablations.values()))
     dims = sorted(next(iter(first["seeds"].values())), key=int)
     largest, smallest = dims[-1], dims[0]
-    defaults = ablations.get("defaults")
-    print(f"{name} ablations (fine-tuned ndcg@10, mean over seeds, spread = max - min, change from defaults):")
-    print(f"| ablation | params | seeds | @{largest} | @{smallest} | change @{largest} | change @{smallest} |")
-    print("|---|---|---|---:|---:|---:|---:|")
+    print(f"{name} ablations (fine-tuned ndcg@10, mean over seeds, spread = max - min, change of the mean):")
+    print(f"| ablation | params | seeds | @{largest} | @{smallest} | against | change @{largest} "
+          f"| change @{smallest} |")
+    print("|---|---|---|---:|---:|---|---:|---:|")
     for label, entry in ablations.items():
+        against = entry.get("against", "defaults")
+        baseline = ablations.get(against)
         means, changes = [], []
         for dim in (largest, smallest):
             mean, spread = summary(entry, dim)
             means.append(f"{mean:.4f} (spread {spread:.4f})")
-            if defaults and entry is not defaults:
-                base_mean, base_spread = summary(defaults, dim)
+            if baseline and entry is not baseline:
+                base_mean, base_spread = summary(baseline, dim)
                 change = mean - base_mean
                 noise = "" if abs(change) > max(spread, base_spread) else " (within noise)"
                 changes.append(f"{change:+.4f}{noise}")
             else:
                 changes.append("")
         params = " ".join(f"`{override}`" for override in entry["overrides"]) or "—"
-        print(f"| {label} | {params} | {', '.join(entry['seeds'])} | {' | '.join(means)} | {' | '.join(changes)} |")
+        compared = against if baseline and entry is not baseline else ""
+        print(f"| {label} | {params} | {', '.join(entry['seeds'])} | {' | '.join(means)} | {compared} | "
+              f"{' | '.join(changes)} |")
 
 
 def main() -> None:
