@@ -15,9 +15,10 @@ the same at every dimension). Writes bench/results/quality.json (the scores) and
 bench/results/quality-runs.json (settings, sizes, seconds per stage, machine), prints a table.
 
 An ablation (--ablation NAME with -S overrides, --seeds for train.seed) goes to
-bench/results/quality-ablations.json instead, one entry per seed, and the table printed compares
-every recorded ablation with the one named "defaults": mean over seeds and spread (max - min),
-so a gain smaller than the seeds' noise shows as such. A headline run without -S is also the
+bench/results/quality-ablations.json instead, one entry per seed, and the Markdown table printed
+compares every recorded ablation with the one named "defaults" (or the one its entry names under
+"against"): mean over seeds and spread (max - min), so a gain smaller than the seeds' noise shows
+as such. A headline run without -S is also the
 "defaults" ablation's run of its seed; `--ablation defaults --seeds 43` adds another seed.
 
 Each benchmark runs in a workspace under the embedtune cache (EMBEDTUNE_CACHE, default
