@@ -210,11 +210,13 @@ def print_ablations(name: str, ablations: dict) -> None:
     for label, entry in ablations.items():
         against = entry.get("against", "defaults")
         baseline = ablations.get(against)
+        if baseline is None or baseline is entry:
+            baseline, against = None, ""
         means, changes = [], []
         for dim in (largest, smallest):
             mean, spread = summary(entry, dim)
             means.append(f"{mean:.4f} (spread {spread:.4f})")
-            if baseline and entry is not baseline:
+            if baseline:
                 base_mean, base_spread = summary(baseline, dim)
                 change = mean - base_mean
                 noise = "" if abs(change) > max(spread, base_spread) else " (within noise)"
@@ -222,8 +224,7 @@ def print_ablations(name: str, ablations: dict) -> None:
             else:
                 changes.append("")
         params = " ".join(f"`{override}`" for override in entry["overrides"]) or "—"
-        compared = against if baseline and entry is not baseline else ""
-        print(f"| {label} | {params} | {', '.join(entry['seeds'])} | {' | '.join(means)} | {compared} | "
+        print(f"| {label} | {params} | {', '.join(entry['seeds'])} | {' | '.join(means)} | {against} | "
               f"{' | '.join(changes)} |")
 
 
