@@ -15,11 +15,13 @@ READERS = {".csv": pd.read_csv, ".jsonl": lambda path: pd.read_json(path, lines=
 DETECTION_ORDER = ("triplets", "pairs", "scored_pairs", "labelled_texts")
 
 
-def read_table(path: Path) -> pd.DataFrame:
+def read_table(path: Path, setting: str = "dataset.labelled_file") -> pd.DataFrame:
+    """The table of a CSV, JSONL or Parquet file named by `setting` in params.yaml."""
+    stage = setting.split(".")[0]
     if path.suffix.lower() not in READERS:
-        raise StageError(f"dataset: {path}: labelled files are {', '.join(READERS)}")
+        raise StageError(f"{stage}: {path}: {setting} takes {', '.join(READERS)} files")
     if not path.exists():
-        raise StageError(f"dataset: labelled file {path} not found (dataset.labelled_file in params.yaml)")
+        raise StageError(f"{stage}: {path} not found ({setting} in params.yaml)")
     return READERS[path.suffix.lower()](path)
 
 

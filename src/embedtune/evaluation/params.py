@@ -1,6 +1,7 @@
 """The `model` and `evaluate` sections of params.yaml."""
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, PositiveInt, field_validator
 
@@ -14,6 +15,33 @@ class ModelParams(Section):
     document_prompt: str = ""
 
 
+class HybridParams(Section):
+    """The fusions of BM25 and dense scores tried on the validation split (embedtune.evaluation.hybrid)."""
+
+    fusions: list[Literal["rrf", "convex"]] = Field(default=["rrf", "convex"], min_length=1)
+    # The dense side's weight; LLM-written validation questions flatter BM25, so none below 0.5 by default.
+    dense_weights: list[float] = Field(default=[0.5, 0.6, 0.7, 0.8, 0.9], min_length=1)
+    rrf_k: PositiveInt = 60
+    # Fewer validation questions than this: plain reciprocal-rank fusion, not a chosen weight.
+    min_validation_questions: PositiveInt = 30
+
+    @field_validator("dense_weights")
+    @classmethod
+    def _weights_in_unit_interval(cls, weights: list[float]) -> list[float]:
+        if any(not 0 <= weight <= 1 for weight in weights):
+            raise ValueError(f"weights must lie in [0, 1], got {weights}")
+        return weights
+
+
+class QuestionColumns(Section):
+    """The questions file's column for each role (embedtune.evaluation.questions_file)."""
+
+    question: str = "question"
+    context: str = "context"  # the answering text, as in the documents
+    file: str = "file"  # or the file name and its page(s)
+    page: str = "page"
+
+
 class EvaluateParams(Section):
     dataset_dir: Path = Path("data/dataset")
     split: str = "test"
@@ -23,6 +51,12 @@ class EvaluateParams(Section):
     tuned_report: Path = Path("metrics/tuned.json")  # the fine-tuned model's full table
     report: Path = Path("metrics/metrics.json")  # fine-tuned vs base: the headline of `dvc metrics diff`
     plot: Path = Path("metrics/ndcg-by-dim.json")  # ndcg@10 per dimension, base vs fine-tuned, for dvc plots
+    # The user's own questions (CSV, JSONL, Parquet), test-only: when given, the headline is on them.
+    questions_file: Path | None = None
+    questions_dir: Path = Path("data/questions")  # where questions files live: dvc.yaml tracks this folder
+    columns: QuestionColumns = QuestionColumns()
+    chunks: Path = Path("data/chunks.jsonl")  # the corpus the questions file is mapped onto
+    hybrid: HybridParams = HybridParams()
 
     @field_validator("dims")
     @classmethod

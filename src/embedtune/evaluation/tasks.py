@@ -13,8 +13,8 @@ from datasets import DatasetDict
 from scipy.stats import pearsonr, spearmanr
 
 from embedtune.dataset.formats import format_of
-from embedtune.evaluation.bm25 import bm25_metrics
-from embedtune.evaluation.retrieval import normalised, retrieval_metrics
+from embedtune.evaluation.bm25 import Bm25Index
+from embedtune.evaluation.retrieval import normalised, ranked, ranking_metrics, retrieval_metrics
 from embedtune.hashing import text_digest
 
 
@@ -40,7 +40,8 @@ class RetrievalTask:
         return retrieval_metrics(queries, documents, self.corpus_ids, self.relevant, dims)
 
     def bm25(self) -> dict[str, float]:
-        return bm25_metrics(self.queries, self.corpus_texts, self.corpus_ids, self.relevant)
+        scores = Bm25Index.build(self.corpus_texts).scores(self.queries)
+        return ranking_metrics(ranked(scores, self.corpus_ids), self.corpus_ids, self.relevant)
 
 
 class TripletTask:

@@ -53,6 +53,9 @@ class GenerateParams(Section):
     report: Path = Path("metrics/generate.json")
     prompt: Path = Path("prompts/question.txt")
     questions_per_chunk: PositiveInt = 1
+    # A budget: this many chunks (a seeded sample, spread over the documents by size) go to the LLM;
+    # None: every chunk. All chunks stay in the corpus and in evaluation either way.
+    max_chunks: PositiveInt | None = None
     backend: Literal["llamacpp", "openai", "transformers"] = "llamacpp"
     temperature: float = Field(default=0.0, ge=0)
     max_tokens: PositiveInt = 96

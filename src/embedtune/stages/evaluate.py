@@ -2,8 +2,14 @@
 Matryoshka dimension in evaluate.dims, from one encoding at full dimension.
 
 For pairs (the generated questions), the split's questions retrieve from every chunk: cosine
-ndcg@10, mrr@10, recall@1/5/10 and map@100, with a BM25 index beside them. Other formats are
-measured as embedtune.evaluation.tasks describes; each report names its headline metric.
+ndcg@10, mrr@10, recall@1/5/10 and map@100, with BM25 and the hybrid of the two beside them (the
+fusion saved with the model by the train stage; for the base model, one chosen here on the
+validation split). Other formats are measured as embedtune.evaluation.tasks describes; each report
+names its headline metric.
+
+With evaluate.questions_file, the headline is on the user's own questions, mapped onto the chunks
+(embedtune.evaluation.questions_file; the rows that map to nothing are listed in the report with
+why), and the generated test split is reported beside it under generated_test.
 
     python -m embedtune.stages.evaluate                    # the base model -> evaluate.baseline_report
     python -m embedtune.stages.evaluate --tuned MODEL_DIR  # the fine-tuned one -> evaluate.tuned_report,
@@ -18,14 +24,28 @@ from datasets import load_from_disk
 
 from embedtune.dataset.formats import format_of
 from embedtune.errors import StageError
+from embedtune.evaluation.corpus import EncodedCorpus
 from embedtune.evaluation.encoder import load_encoder
+from embedtune.evaluation.hybrid import describe, plain_rrf, saved_fusion
 from embedtune.evaluation.params import EvaluateParams, ModelParams
+from embedtune.evaluation.questions_file import map_questions
 from embedtune.evaluation.tasks import RetrievalTask, tasks_for
-from embedtune.jsonl import read_json, write_json
+from embedtune.jsonl import read_json, read_jsonl, write_json
 from embedtune.params import ParamsError, load_params
 from embedtune.runtime import runtime
 from embedtune.stages import run
 from embedtune.summary import print_comparison
+
+
+def fusion_for(model_name: str, corpus: EncodedCorpus, dataset, model: ModelParams, params: EvaluateParams) -> dict:
+    """The fusion saved with the model (the train stage chose it), else one chosen here on the validation split."""
+    saved = saved_fusion(model_name)
+    if saved:
+        return saved
+    if "validation" not in dataset or format_of(dataset["validation"].column_names) not in ("pairs", "triplets"):
+        return {**plain_rrf(params.hybrid), "chosen_on": "none: no validation questions; plain reciprocal-rank fusion"}
+    validation = tasks_for(dataset, "validation")[0]
+    return corpus.choose_fusion(validation.queries, validation.relevant, model.query_prompt, params.hybrid)
 
 
 def evaluate(model_name: str, model: ModelParams, params: EvaluateParams) -> dict:
@@ -34,6 +54,11 @@ def evaluate(model_name: str, model: ModelParams, params: EvaluateParams) -> dic
     dataset = load_from_disk(str(params.dataset_dir))
     if params.split not in dataset:
         raise StageError(f"evaluate: the dataset has no {params.split} split (it has {', '.join(dataset)})")
+    user_questions = None
+    if params.questions_file:
+        chunks = list(read_jsonl(params.chunks))
+        user_questions = map_questions(params.questions_file, params.questions_dir, params.columns.model_dump(),
+                                       chunks)
     encoder = load_encoder(model_name)
     full = encoder.get_embedding_dimension()
     too_large = [dim for dim in params.dims if dim > full]
@@ -41,19 +66,30 @@ def evaluate(model_name: str, model: ModelParams, params: EvaluateParams) -> dic
         raise ParamsError(f"evaluate.dims: {too_large} exceed the {full} dimensions of {model_name}")
     started = time.perf_counter()
     headline, *others = tasks_for(dataset, params.split, model.query_prompt, model.document_prompt)
-    by_dim = headline.measure(encoder, params.dims, params.batch_size)
-    result = {
-        "model": model_name,
-        "split": params.split,
-        "format": format_of(dataset[params.split].column_names),
-        "headline": headline.headline,
-        headline.headline: by_dim[params.dims[0]][headline.headline],
-        "queries": len(headline),
-        "dims": {str(dim): metrics for dim, metrics in by_dim.items()},
-    }
+    result = {"model": model_name, "split": params.split, "format": format_of(dataset[params.split].column_names),
+              "headline": headline.headline}
     if isinstance(headline, RetrievalTask):
-        result["corpus"] = len(headline.corpus_ids)
-        result["bm25"] = headline.bm25()
+        corpus = EncodedCorpus(encoder, headline.corpus_texts, headline.corpus_ids, model.document_prompt,
+                               params.batch_size)
+        fusion = fusion_for(model_name, corpus, dataset, model, params)
+        generated = corpus.measure(headline.queries, headline.relevant, params.dims, model.query_prompt, fusion)
+    else:
+        generated = {"queries": len(headline), "dims": {str(dim): metrics for dim, metrics in
+                                                        headline.measure(encoder, params.dims,
+                                                                         params.batch_size).items()}}
+    if user_questions:
+        if not isinstance(headline, RetrievalTask) or set(headline.corpus_ids) != {c["chunk_id"] for c in chunks}:
+            corpus = EncodedCorpus(encoder, [c["text"] for c in chunks], [c["chunk_id"] for c in chunks],
+                                   model.document_prompt, params.batch_size)
+            fusion = saved_fusion(model_name) or {**plain_rrf(params.hybrid), "chosen_on": "none: plain "
+                                                  "reciprocal-rank fusion (the dataset's corpus is not the chunks)"}
+        mine = corpus.measure(user_questions.questions, user_questions.relevant, params.dims, model.query_prompt,
+                              fusion, groups=user_questions.files)
+        result |= {"test_set": "questions_file", **mine, "generated_test": generated,
+                   "questions_file": user_questions.report(params.questions_file)}
+    else:
+        result |= {"test_set": "generated", **generated}
+    result[headline.headline] = result["dims"][str(params.dims[0])][headline.headline]
     for task in others:
         result[task.name] = {str(dim): metrics for dim, metrics in task.measure(encoder, params.dims,
                                                                                 params.batch_size).items()}
@@ -61,25 +97,62 @@ def evaluate(model_name: str, model: ModelParams, params: EvaluateParams) -> dic
     return result
 
 
-def comparison(base: dict, tuned: dict) -> dict:
-    """The headline for `dvc metrics diff`: the fine-tuned model's headline metric (ndcg@10 for
-    retrieval) at full dimension, what the base model scored, the gain."""
-    metric = tuned["headline"]
-    dims = {dim: {"base": base["dims"][dim][metric], "fine_tuned": tuned["dims"][dim][metric],
-                  "gain": tuned["dims"][dim][metric] - base["dims"][dim][metric]}
-            for dim in tuned["dims"] if dim in base["dims"]}
-    summary = {
-        "headline": metric,
-        metric: tuned[metric],
-        f"base_{metric}": base[metric],
-        "gain": tuned[metric] - base[metric],
-        "dims": dims,
-        "split": tuned["split"],
-        "queries": tuned["queries"],
-    }
+def compare(base: dict, tuned: dict, metric: str) -> dict:
+    """Per dimension: base, fine-tuned, gain, and each one's hybrid where there is one."""
+    dims = {}
+    for dim in tuned["dims"]:
+        if dim not in base["dims"]:
+            continue
+        row = {"base": base["dims"][dim][metric], "fine_tuned": tuned["dims"][dim][metric]}
+        row["gain"] = row["fine_tuned"] - row["base"]
+        if "hybrid" in tuned:
+            row["hybrid_base"] = base["hybrid"]["dims"][dim][metric]
+            row["hybrid_fine_tuned"] = tuned["hybrid"]["dims"][dim][metric]
+        dims[dim] = row
+    summary = {"queries": tuned["queries"], "dims": dims}
     if "bm25" in tuned:
         summary[f"bm25_{metric}"] = tuned["bm25"][metric]
     return summary
+
+
+def comparison(base: dict, tuned: dict) -> dict:
+    """The headline for `dvc metrics diff`: the fine-tuned model's headline metric (ndcg@10 for
+    retrieval) at full dimension, what the base model scored, the gain; hybrid and BM25 beside them.
+    On the user's questions when evaluate.questions_file is set, with the generated test split beside."""
+    metric = tuned["headline"]
+    full = next(iter(tuned["dims"]))
+    summary = {
+        "headline": metric,
+        "test_set": tuned["test_set"],
+        metric: tuned[metric],
+        f"base_{metric}": base[metric],
+        "gain": tuned[metric] - base[metric],
+        "split": tuned["split"],
+    }
+    headline = compare(base, tuned, metric)
+    if "hybrid" in tuned:
+        summary[f"hybrid_{metric}"] = headline["dims"][full]["hybrid_fine_tuned"]
+        summary[f"base_hybrid_{metric}"] = headline["dims"][full]["hybrid_base"]
+        summary["fusion"] = {key: tuned["hybrid"]["fusion"][key] for key in ("fusion", "dense_weight")}
+    summary |= headline
+    if "generated_test" in tuned:
+        summary["generated_test"] = compare(base["generated_test"], tuned["generated_test"], metric)
+    return summary
+
+
+def describe_test_set(result: dict) -> str:
+    if result.get("test_set") == "questions_file":
+        return f"{result['queries']} questions of {result['questions_file']['path']}"
+    return f"{result['queries']} {result['split']} rows ({result['format']})"
+
+
+def print_unmapped(report: dict, where: Path) -> None:
+    if report["unmapped"]:
+        print(f"evaluate: {report['unmapped']} of {report['rows']} questions map to no chunk and are not scored:")
+        for entry in report["unmapped_rows"][:10]:
+            print(f"  row {entry['row']}: {entry['reason']}")
+        if report["unmapped"] > 10:
+            print(f"  ... all {report['unmapped']} under questions_file.unmapped_rows in {where}")
 
 
 def print_table(result: dict) -> None:
@@ -90,6 +163,10 @@ def print_table(result: dict) -> None:
         print(f"{dim:>5} " + " ".join(f"{values[name]:>10.4f}" for name in metrics))
     if "bm25" in result:
         print(f"{'bm25':>5} " + " ".join(f"{result['bm25'][name]:>10.4f}" for name in metrics))
+    if "hybrid" in result:
+        print(f"hybrid ({describe(result['hybrid']['fusion'])}; chosen on {result['hybrid']['fusion']['chosen_on']})")
+        for dim, values in result["hybrid"]["dims"].items():
+            print(f"{dim:>5} " + " ".join(f"{values[name]:>10.4f}" for name in metrics))
 
 
 def main() -> None:
@@ -101,8 +178,10 @@ def main() -> None:
     if tuned_dir is None:
         result = evaluate(model.base_model, model, params)
         write_json(params.baseline_report, {**result, "runtime": runtime()})
-        print(f"evaluate: {model.base_model} on {result['queries']} {params.split} rows ({result['format']})")
+        print(f"evaluate: {model.base_model} on {describe_test_set(result)}")
         print_table(result)
+        if "questions_file" in result:
+            print_unmapped(result["questions_file"], params.baseline_report)
         return
     if not params.baseline_report.exists():
         raise StageError(f"evaluate: {params.baseline_report} is missing; run `dvc repro evaluate_base` first")
@@ -111,8 +190,8 @@ def main() -> None:
     summary = comparison(read_json(params.baseline_report), result)
     write_json(params.report, summary)
     bm25 = summary.get(f"bm25_{summary['headline']}")
-    write_json(params.plot, [{"dim": int(dim), **row, **({"bm25": bm25} if bm25 is not None else {})}
-                             for dim, row in summary["dims"].items()])
+    write_json(params.plot, [{"dim": int(dim), **{key: value for key, value in row.items() if key != "gain"},
+                              **({"bm25": bm25} if bm25 is not None else {})} for dim, row in summary["dims"].items()])
     print_comparison(summary)
 
 

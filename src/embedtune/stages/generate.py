@@ -22,6 +22,7 @@ from embedtune.generation.errors import GenerationError, MalformedResponse
 from embedtune.generation.params import GenerateParams
 from embedtune.generation.questions import QuestionFilter, parse_reply
 from embedtune.generation.round_trip import passes_round_trip
+from embedtune.generation.sample import sample_chunks
 from embedtune.hashing import params_digest, text_digest
 from embedtune.jsonl import read_jsonl, write_json, write_jsonl
 from embedtune.params import load_params
@@ -102,7 +103,8 @@ def main() -> None:
     params = load_params("generate", GenerateParams)
     started = time.perf_counter()
     template = params.prompt.read_text(encoding="utf-8")
-    chunks = list(read_jsonl(params.chunks))
+    corpus = list(read_jsonl(params.chunks))
+    chunks = sample_chunks(corpus, params.max_chunks, params.seed)
     backend = open_backend(params)
     keys = {chunk["chunk_id"]: cache_key(backend.identity, template, params, chunk["text"]) for chunk in chunks}
     cache = GenerationCache(params.cache)
@@ -123,7 +125,7 @@ def main() -> None:
             rows.append({"question": question, "chunk_id": chunk["chunk_id"], "generator": generator})
     if params.filters.round_trip_top_k:
         model = load_params("model", ModelParams)
-        passed = passes_round_trip(rows, chunks, load_encoder(model.base_model), params.filters.round_trip_top_k,
+        passed = passes_round_trip(rows, corpus, load_encoder(model.base_model), params.filters.round_trip_top_k,
                                    model.query_prompt, model.document_prompt)
         question_filter.drops["failed_round_trip"] += passed.count(False)
         rows = [row for row, kept in zip(rows, passed, strict=True) if kept]
@@ -131,7 +133,8 @@ def main() -> None:
 
     seconds = time.perf_counter() - started
     write_json(params.report, {
-        "chunks": len(chunks),
+        "chunks": len(corpus),
+        "sampled_chunks": len(chunks),
         "calls": stats["calls"],
         "cache_hits": stats["cache_hits"],
         "malformed_replies": stats["malformed_replies"],
@@ -143,7 +146,8 @@ def main() -> None:
         "generator": generator,
         "runtime": runtime(),
     })
-    print(f"generate: {len(rows)} questions for {len(chunks)} chunks; {stats['calls']} LLM calls, "
+    sampled = f" (a sample of {len(chunks)}, generate.max_chunks)" if len(chunks) < len(corpus) else ""
+    print(f"generate: {len(rows)} questions for {len(corpus)} chunks{sampled}; {stats['calls']} LLM calls, "
           f"{stats['cache_hits']} cached, {sum(question_filter.drops.values())} dropped "
           f"({', '.join(f'{k} {v}' for k, v in question_filter.drops.most_common()) or 'none'}) in {seconds:.1f}s")
 

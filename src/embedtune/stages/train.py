@@ -17,9 +17,12 @@ from sentence_transformers import SentenceTransformerTrainer, SentenceTransforme
 
 from embedtune.dataset.formats import format_of
 from embedtune.errors import StageError
+from embedtune.evaluation.corpus import EncodedCorpus
 from embedtune.evaluation.encoder import load_encoder
 from embedtune.evaluation.evaluator import MatryoshkaEvaluator
-from embedtune.evaluation.params import ModelParams
+from embedtune.evaluation.hybrid import FILE_NAME as HYBRID_FILE
+from embedtune.evaluation.hybrid import METRIC, describe, plain_rrf
+from embedtune.evaluation.params import EvaluateParams, HybridParams, ModelParams
 from embedtune.evaluation.tasks import tasks_for
 from embedtune.jsonl import write_json
 from embedtune.params import ParamsError, load_params
@@ -54,18 +57,39 @@ def precision_flags(precision: str) -> dict:
     return {} if precision == "fp32" else {precision: True}
 
 
-def save_replacing(model, folder: Path) -> None:
-    """Save the model beside `folder`, then swap it in: a save that fails (a full disk) leaves the
-    previous model whole."""
+def save_replacing(model, folder: Path, fusion: dict) -> None:
+    """Save the model and its hybrid fusion beside `folder`, then swap it in: a save that fails (a full
+    disk) leaves the previous model whole."""
     partial = folder.with_name(folder.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     try:
         model.save(str(partial))
+        write_json(partial / HYBRID_FILE, fusion)
+        with open(partial / "README.md", "a", encoding="utf-8") as card:
+            card.write(hybrid_card_section(fusion))
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
     shutil.rmtree(folder, ignore_errors=True)
     partial.rename(folder)
+
+
+def choose_hybrid(model, dataset, model_params: ModelParams, hybrid: HybridParams) -> dict:
+    """The fusion of BM25 with the fine-tuned model, chosen on the validation split (embedtune.evaluation.hybrid)."""
+    if format_of(dataset["validation"].column_names) not in ("pairs", "triplets"):
+        return {**plain_rrf(hybrid), "chosen_on": "none: no validation questions; plain reciprocal-rank fusion"}
+    validation = tasks_for(dataset, "validation")[0]
+    corpus = EncodedCorpus(model, validation.corpus_texts, validation.corpus_ids, model_params.document_prompt)
+    return corpus.choose_fusion(validation.queries, validation.relevant, model_params.query_prompt, hybrid)
+
+
+def hybrid_card_section(fusion: dict) -> str:
+    scores = "".join(f"| {name} | {fusion[key]:.4f} |\n" for name, key in (
+        ("dense", f"validation_dense_{METRIC}"), ("BM25", f"validation_bm25_{METRIC}"),
+        ("hybrid", f"validation_{METRIC}")) if key in fusion)
+    return (f"\n\n## Hybrid retrieval (embedtune)\n\nBM25 fused with this model's cosine scores: {describe(fusion)}, "
+            f"rrf_k {fusion['rrf_k']}; chosen on {fusion['chosen_on']}. Saved in `{HYBRID_FILE}`; `embedtune search` "
+            "uses it.\n" + (f"\n| retriever | validation {METRIC} |\n|---|---:|\n{scores}" if scores else ""))
 
 
 def main() -> None:
@@ -137,13 +161,15 @@ def main() -> None:
     if not main_process:
         return
 
-    save_replacing(model, params.output_dir)
+    fusion = choose_hybrid(model, dataset, model_params, load_params("evaluate", EvaluateParams).hybrid)
+    save_replacing(model, params.output_dir, fusion)
     shutil.rmtree(params.curves_dir, ignore_errors=True)
     shutil.copytree(folder / "curves", params.curves_dir)
     state = trainer.state
     best = state.best_model_checkpoint
     report = {
         "base_model": model_params.base_model,
+        "hybrid": fusion,
         "format": format,
         "loss": params.loss,
         "train_rows": len(dataset["train"]),
