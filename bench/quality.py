@@ -5,14 +5,19 @@
    5% for checkpoint selection; retrieval over every distinct context), then the project's
    evaluate (base), train and evaluate (tuned) stages.
 2. nvidia-fy2023: NVIDIA's FY2023 10-K through every stage (extract, chunk, generate with the
-   offline default generator, dataset, train). Test questions: the 100 NVIDIA FY2023 rows of
-   financial-qa-10K, never used in training; a chunk is relevant when it contains the row's
-   context (whitespace-normalised), or holds its start or its end where the context straddles
-   two consecutive chunks.
+   offline default generator, dataset, evaluate, train, evaluate). Test questions: the 100 NVIDIA
+   FY2023 rows of financial-qa-10K, never used in training, given to the pipeline as its
+   evaluate.questions_file (question, context, file): the product's own mapping onto the chunks.
+3. tenk-4: the fiscal-2023 10-Ks of NVIDIA, Apple, Microsoft and Tesla as one corpus through every
+   stage, evaluated the same way on the 400 financial-qa-10K rows of those four filings; each
+   question's relevant chunks must belong to its company's filing. Scores are also given per
+   company.
 
-Cosine ndcg@10 on the test questions per Matryoshka dimension (base, fine-tuned; BM25 beside,
-the same at every dimension). Writes bench/results/quality.json (the scores) and
-bench/results/quality-runs.json (settings, sizes, seconds per stage, machine), prints a table.
+Cosine ndcg@10 on the test questions per Matryoshka dimension (base, fine-tuned, and each one's
+hybrid with BM25; BM25 beside, the same at every dimension). Writes bench/results/quality.json
+(the scores) and bench/results/quality-runs.json (settings, sizes, seconds per stage, machine),
+prints a table. With several --seeds, quality.json holds their mean and spread (max - min) per
+dimension, and each seed's scores.
 
 An ablation (--ablation NAME with -S overrides, --seeds for train.seed) goes to
 bench/results/quality-ablations.json instead, one entry per seed, and the Markdown table printed
@@ -24,7 +29,7 @@ as such. A headline run without -S is also the
 Each benchmark runs in a workspace under the embedtune cache (EMBEDTUNE_CACHE, default
 ~/.cache/embedtune/bench/quality/), so a rerun pays for no LLM call or extraction twice.
 
-Run: python bench/quality.py [financial-qa-10k] [nvidia-fy2023] [-S section.key=value ...]
+Run: python bench/quality.py [financial-qa-10k] [nvidia-fy2023] [tenk-4] [-S section.key=value ...] [--seeds 42 43 44]
      python bench/quality.py nvidia-fy2023 --ablation hard_negatives -S dataset.hard_negatives.count=1 --seeds 42 43
 """
 
@@ -45,7 +50,8 @@ from measure import run_command
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"
 QA = SHARED / "financial-qa-10K" / "Financial-QA-10k.csv"
-NVIDIA_10K = SHARED / "10k" / "nvda-20230129.pdf"
+FILINGS = {"NVDA": "nvda-20230129.pdf", "AAPL": "aapl-20230930.pdf", "MSFT": "msft-20230630.pdf",
+           "TSLA": "tsla-20231231.pdf"}
 RESULTS = REPO / "bench" / "results" / "quality.json"
 RUNS = REPO / "bench" / "results" / "quality-runs.json"
 ABLATIONS = REPO / "bench" / "results" / "quality-ablations.json"
@@ -59,8 +65,17 @@ SETTINGS = {
     },
     "nvidia-fy2023": {
         "dataset": {"test_size": 0.05, "validation_size": 0.1},
+        "evaluate": {"questions_file": "data/questions/financial-qa-10k.csv"},
+    },
+    # Four filings are 4x NVIDIA's chunks: one epoch makes as many steps as four on NVIDIA's alone
+    # (2 epochs scored as well as 8 there), and fits 2 cores.
+    "tenk-4": {
+        "dataset": {"test_size": 0.05, "validation_size": 0.1},
+        "evaluate": {"questions_file": "data/questions/financial-qa-10k.csv"},
+        "train": {"epochs": 1},
     },
 }
+TICKERS = {"nvidia-fy2023": ["NVDA"], "tenk-4": list(FILINGS)}
 # Published fine-tuned bge-base-en-v1.5 on financial-qa-10K (768 dims; its 64-dim score), for the table.
 REFERENCE = {"financial-qa-10k": {"384": 0.8254, "64": 0.7892}}
 
@@ -92,81 +107,67 @@ def stage(root: Path, timings: dict, name: str, *args: str) -> None:
     timings[label] = measured["wall_s"]
 
 
-def financial_qa(overrides: dict) -> tuple[dict, dict]:
+def financial_qa(overrides: dict, evaluate_base: bool) -> tuple[dict, dict]:
     root = workspace("financial-qa-10k", overrides)
     pd.read_csv(QA)[["question", "context"]].dropna().to_csv(root / "pairs.csv", index=False)
     timings: dict[str, float] = {}
-    for name, *args in (["dataset"], ["evaluate"], ["train"], ["evaluate", "--tuned", "models/embedtune"]):
-        stage(root, timings, name, *args)
+    run_stages(root, timings, ["dataset"], evaluate_base)
+    scores, run = pipeline_scores(root)
+    return scores, {**run, "timings_s": timings}
+
+
+def run_stages(root: Path, timings: dict, before: list[str], evaluate_base: bool) -> None:
+    """The stages `before`, then evaluate (base) unless this run shares it with an earlier seed's, train and
+    evaluate (tuned)."""
+    for name in before + (["evaluate"] if evaluate_base else []):
+        stage(root, timings, name)
+    stage(root, timings, "train")
+    stage(root, timings, "evaluate", "--tuned", "models/embedtune")
+
+
+def through_every_stage(name: str, overrides: dict, evaluate_base: bool) -> tuple[dict, dict]:
+    """Filings through every stage; the financial-qa-10K rows of their tickers are the pipeline's
+    evaluate.questions_file, each row's relevant chunks looked for in its own filing only."""
+    root = workspace(name, overrides)
+    corpus = root / "data" / "pdfs"
+    corpus.mkdir(parents=True, exist_ok=True)
+    for ticker in TICKERS[name]:
+        shutil.copy(SHARED / "10k" / FILINGS[ticker], corpus / FILINGS[ticker])
+    qa = pd.read_csv(QA)
+    rows = qa[qa["ticker"].isin(TICKERS[name]) & (qa["filing"] == "2023_10K")]
+    questions = root / "data" / "questions" / "financial-qa-10k.csv"
+    questions.parent.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame({"question": rows["question"], "context": rows["context"],
+                  "file": rows["ticker"].map(FILINGS)}).to_csv(questions, index=False)
+    timings: dict[str, float] = {}
+    run_stages(root, timings, ["extract", "chunk", "generate", "dataset"], evaluate_base)
+    scores, run = pipeline_scores(root)
+    tuned = json.loads((root / "metrics" / "tuned.json").read_text())
+    base = json.loads((root / "metrics" / "baseline.json").read_text())
+    run |= {"timings_s": timings, "questions_in_set": len(rows), "mapped": tuned["questions_file"]["mapped"],
+            "by_file": {file: {"base": base["by_file"][file], "tuned": row} for file, row in tuned["by_file"].items()},
+            "fusion": tuned["hybrid"]["fusion"], "base_fusion": base["hybrid"]["fusion"],
+            "chunk": json.loads((root / "metrics" / "chunk.json").read_text()),
+            "generate": json.loads((root / "metrics" / "generate.json").read_text())}
+    return scores, run
+
+
+def pipeline_scores(root: Path) -> tuple[dict, dict]:
+    """Per dimension: base, tuned, their hybrids and BM25 on the workspace's headline test set."""
     base = json.loads((root / "metrics" / "baseline.json").read_text())
     tuned = json.loads((root / "metrics" / "tuned.json").read_text())
     scores = {dim: {"base": base["dims"][dim]["ndcg@10"], "tuned": tuned["dims"][dim]["ndcg@10"],
-                    "bm25": base["bm25"]["ndcg@10"]} for dim in sorted(base["dims"], key=int, reverse=True)}
-    return scores, {"timings_s": timings, "test_questions": base["queries"], "corpus": base["corpus"],
+                    "bm25": base["bm25"]["ndcg@10"], "hybrid_base": base["hybrid"]["dims"][dim]["ndcg@10"],
+                    "hybrid": tuned["hybrid"]["dims"][dim]["ndcg@10"]}
+              for dim in sorted(base["dims"], key=int, reverse=True)}
+    return scores, {"test_questions": base["queries"], "corpus": base["corpus"],
                     "train": json.loads((root / "metrics" / "train.json").read_text()),
                     "dataset": json.loads((root / "metrics" / "dataset.json").read_text())}
 
 
-def normal(text: str) -> str:
-    return " ".join(text.split())
-
-
-def relevant_chunks(context: str, chunks: list[dict]) -> set[str]:
-    """The chunks that contain the context; where none does, the consecutive chunks of one
-    document that it straddles (the first ends with its start, the next holds its end)."""
-    context = normal(context)
-    texts = [normal(chunk["text"]) for chunk in chunks]
-    inside = {chunk["chunk_id"] for chunk, text in zip(chunks, texts, strict=True) if context in text}
-    if inside:
-        return inside
-    straddled = set()
-    head = context[:40]
-    for i, text in enumerate(texts[:-1]):
-        start = text.find(head)
-        if start < 0 or not context.startswith(text[start:]) or chunks[i + 1]["doc_id"] != chunks[i]["doc_id"]:
-            continue
-        rest = context[len(text) - start:].strip()
-        if rest and rest in texts[i + 1]:
-            straddled |= {chunks[i]["chunk_id"], chunks[i + 1]["chunk_id"]}
-    return straddled
-
-
-def nvidia(overrides: dict) -> tuple[dict, dict]:
-    from embedtune.evaluation.encoder import load_encoder
-    from embedtune.evaluation.tasks import RetrievalTask
-    from embedtune.jsonl import read_jsonl
-
-    root = workspace("nvidia-fy2023", overrides)
-    corpus = root / "data" / "pdfs"
-    corpus.mkdir(parents=True, exist_ok=True)
-    shutil.copy(NVIDIA_10K, corpus / NVIDIA_10K.name)
-    timings: dict[str, float] = {}
-    for name in ("extract", "chunk", "generate", "dataset", "train"):
-        stage(root, timings, name)
-
-    chunks = list(read_jsonl(root / "data" / "chunks.jsonl"))
-    qa = pd.read_csv(QA)
-    rows = qa[(qa["ticker"] == "NVDA") & (qa["filing"] == "2023_10K")]
-    mapped = [(row.question, relevant_chunks(row.context, chunks)) for row in rows.itertuples()]
-    mapped = [(question, relevant) for question, relevant in mapped if relevant]
-    task = RetrievalTask([question for question, _ in mapped], [chunk["text"] for chunk in chunks],
-                         [chunk["chunk_id"] for chunk in chunks], [relevant for _, relevant in mapped])
-    params = yaml.safe_load((root / "params.yaml").read_text())
-    dims = params["evaluate"]["dims"]
-    started = time.perf_counter()
-    base = task.measure(load_encoder(params["model"]["base_model"]), dims)
-    tuned = task.measure(load_encoder(str(root / "models" / "embedtune")), dims)
-    bm25 = task.bm25()["ndcg@10"]
-    timings["evaluate base and tuned"] = round(time.perf_counter() - started, 2)
-    scores = {str(dim): {"base": base[dim]["ndcg@10"], "tuned": tuned[dim]["ndcg@10"], "bm25": bm25} for dim in dims}
-    return scores, {"timings_s": timings, "test_questions": len(mapped), "questions_in_set": len(rows),
-                    "corpus": len(chunks),
-                    "generate": json.loads((root / "metrics" / "generate.json").read_text()),
-                    "train": json.loads((root / "metrics" / "train.json").read_text()),
-                    "dataset": json.loads((root / "metrics" / "dataset.json").read_text())}
-
-
-BENCHMARKS = {"financial-qa-10k": financial_qa, "nvidia-fy2023": nvidia}
+BENCHMARKS = {"financial-qa-10k": financial_qa,
+              "nvidia-fy2023": lambda *args: through_every_stage("nvidia-fy2023", *args),
+              "tenk-4": lambda *args: through_every_stage("tenk-4", *args)}
 
 
 def parse_overrides(pairs: list[str]) -> dict:
@@ -184,11 +185,40 @@ def parse_overrides(pairs: list[str]) -> dict:
 
 def print_scores(name: str, scores: dict, run: dict, seconds: float) -> None:
     print(f"{name} ({run['test_questions']} test questions, {run['corpus']} passages, {seconds / 60:.0f} min):")
-    print(f"  {'dim':>4} {'base':>7} {'tuned':>7} {'gain':>7} {'BM25':>7} {'reference':>9}")
+    print(f"  {'dim':>4} {'base':>7} {'tuned':>7} {'gain':>7} {'BM25':>7} {'hybrid':>7} {'hybrid':>7} {'reference':>9}")
+    print(f"  {'':>4} {'':>7} {'':>7} {'':>7} {'':>7} {'base':>7} {'tuned':>7}")
     for dim, row in scores.items():
         reference = REFERENCE.get(name, {}).get(dim)
         print(f"  {dim:>4} {row['base']:>7.4f} {row['tuned']:>7.4f} {row['tuned'] - row['base']:>+7.4f} "
-              f"{row['bm25']:>7.4f} {reference if reference else '':>9}")
+              f"{row['bm25']:>7.4f} {row['hybrid_base']:>7.4f} {row['hybrid']:>7.4f} {reference or '':>9}")
+
+
+def over_seeds(per_seed: dict[str, dict]) -> dict:
+    """Per dimension, each score's mean over the seeds, and the spread (max - min) of those that vary."""
+    first = next(iter(per_seed.values()))
+    result = {}
+    for dim, row in first.items():
+        result[dim] = {}
+        for key in row:
+            values = [scores[dim][key] for scores in per_seed.values()]
+            result[dim][key] = sum(values) / len(values)
+            if max(values) > min(values):
+                result[dim][f"{key}_spread"] = max(values) - min(values)
+    return result
+
+
+def print_per_company(by_file: dict[str, dict]) -> None:
+    """ndcg@10 at full dimension per filing: mean over seeds (spread)."""
+    print(f"  {'filing':<20} {'questions':>9} {'base':>7} {'tuned':>16} {'BM25':>7} {'hybrid':>16}")
+    def mean_spread(seeds: dict, kind: str) -> str:
+        values = [entry["tuned"][f"{kind}_ndcg@10"] for entry in seeds.values()]
+        return f"{sum(values) / len(values):.4f} ({max(values) - min(values):.4f})"
+
+    for file, seeds in by_file.items():
+        first = next(iter(seeds.values()))
+        print(f"  {file:<20} {first['tuned']['queries']:>9} {first['base']['dense_ndcg@10']:>7.4f} "
+              f"{mean_spread(seeds, 'dense'):>16} {first['base']['bm25_ndcg@10']:>7.4f} "
+              f"{mean_spread(seeds, 'hybrid'):>16}")
 
 
 def print_ablations(name: str, ablations: dict) -> None:
@@ -230,17 +260,16 @@ def print_ablations(name: str, ablations: dict) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("benchmarks", nargs="*", choices=list(BENCHMARKS), help="both when none is named")
+    parser.add_argument("benchmarks", nargs="*", choices=list(BENCHMARKS), help="all when none is named")
     parser.add_argument("-S", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                        help="a params.yaml override for both benchmarks, as dvc exp run -S")
+                        help="a params.yaml override for the benchmarks run, as dvc exp run -S")
     parser.add_argument("--ablation", metavar="NAME",
                         help=f"record the runs under this name in {ABLATIONS.name}, not as the headline results")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[42], help="train.seed of each run (default 42)")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[42],
+                        help="train.seed of each run (default 42); the results hold their mean and spread")
     args = parser.parse_args()
-    if len(args.seeds) > 1 and not args.ablation:
-        parser.error("several --seeds are for an --ablation; the headline results are one run")
-    if not QA.exists() or not NVIDIA_10K.exists():
-        print(f"bench/quality.py: skipped, {SHARED} is absent (financial-qa-10K and NVIDIA's FY2023 10-K are needed)")
+    if not QA.exists() or not all((SHARED / "10k" / file).exists() for file in FILINGS.values()):
+        print(f"bench/quality.py: skipped, {SHARED} is absent (financial-qa-10K and the 10-Ks are needed)")
         return
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     runs = json.loads(RUNS.read_text()) if RUNS.exists() else {}
@@ -250,29 +279,36 @@ def main() -> None:
     if ablation == "defaults" and args.overrides:
         parser.error('the "defaults" ablation takes no -S overrides')
     for name in args.benchmarks or BENCHMARKS:
+        per_seed, by_file, seconds_by_seed = {}, {}, {}
         for seed in args.seeds:
             print(f"{name}, seed {seed}:", flush=True)
             overrides = parse_overrides([*args.overrides, f"train.seed={seed}"])
             started = time.perf_counter()
-            scores, run = BENCHMARKS[name](overrides)
+            # The seeds differ in train.seed alone: the base model's evaluation is the first seed's.
+            scores, run = BENCHMARKS[name](overrides, seed == args.seeds[0])
             seconds = round(time.perf_counter() - started, 1)
             print_scores(name, scores, run, seconds)
+            per_seed[str(seed)], seconds_by_seed[str(seed)] = scores, seconds
+            for file, entry in run.get("by_file", {}).items():
+                by_file.setdefault(file, {})[str(seed)] = entry
             if ablation:
                 record_ablation(ablations.setdefault(name, {}), ablation, args.overrides, seed, scores, seconds)
                 ABLATIONS.write_text(json.dumps(ablations, indent=2) + "\n")
-            if args.ablation:
-                continue
-            results[name] = scores
-            runs[name] = {**run, "seconds": seconds, "overrides": args.overrides, "settings": SETTINGS[name],
-                          "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, text=True,
-                                                   capture_output=True).stdout.strip(),
-                          "machine": {"cpus": os.cpu_count(),
-                                      "processor": platform.processor() or platform.machine()}}
-            RESULTS.parent.mkdir(parents=True, exist_ok=True)
-            RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-            RUNS.write_text(json.dumps(runs, indent=2) + "\n")
+        if by_file:
+            print_per_company(by_file)
         if ablation:
             print_ablations(name, ablations[name])
+        if args.ablation:
+            continue
+        results[name] = over_seeds(per_seed) if len(per_seed) > 1 else per_seed[str(args.seeds[0])]
+        runs[name] = {**run, "seconds": seconds_by_seed, "seeds": per_seed, "overrides": args.overrides,
+                      "settings": SETTINGS[name], **({"by_file": by_file} if by_file else {}),
+                      "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, text=True,
+                                               capture_output=True).stdout.strip(),
+                      "machine": {"cpus": os.cpu_count(), "processor": platform.processor() or platform.machine()}}
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+        RUNS.write_text(json.dumps(runs, indent=2) + "\n")
     print(f"written to {(ABLATIONS if args.ablation else RESULTS).relative_to(REPO)}")
 
 

@@ -5,7 +5,8 @@ appears in the documents; with `file` too, only that document's chunks are searc
 `file` and its `page` ("7", "7-8", "7, 9"). A chunk is relevant when it contains the context
 (compared without whitespace and case); where no chunk does (the chunking cut the context, or it
 differs from the documents' text in the middle), the chunks holding its start or its end (its
-first or last 60 characters) and any wholly inside it; with file and page, every chunk of that
+first or last 60 characters, or ending with its first 30 or more, or beginning with its last 30 or
+more) and any wholly inside it; with file and page, every chunk of that
 file on one of those pages. A row that maps to nothing is reported with the reason, never
 silently dropped; a file where nothing maps, or without the columns it needs, is refused.
 The file must lie under evaluate.questions_dir, the folder dvc.yaml tracks, so that editing it
@@ -25,6 +26,8 @@ SETTING = "evaluate.questions_file"
 # A chunk holds a context's start (or end) when it holds this many of its first (or last) characters,
 # whitespace removed: about ten words, too many to recur by chance.
 ANCHOR = 60
+# Or when the chunk ends with the context's beginning, or begins with its end, over this many characters.
+SEAM = 30
 _PAGES = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+))?\s*$")
 
 
@@ -82,14 +85,29 @@ class ChunkIndex:
     def _straddling(self, context: str, members: list[int]) -> set[str]:
         """The chunks holding the context's start or its end, and any wholly inside it: the chunking
         cut the context, or the documents' text differs from it in the middle."""
-        head, tail = context[:ANCHOR], context[-ANCHOR:]
-        return {self.chunks[i]["chunk_id"] for i in members
-                if head in self.texts[i] or tail in self.texts[i]
-                or (len(self.texts[i]) >= ANCHOR and self.texts[i] in context)}
+        return {self.chunks[i]["chunk_id"] for i in members if _holds_part(self.texts[i], context)}
 
     def on_pages(self, file_name: str, pages: list[int]) -> set[str]:
         return {self.chunks[i]["chunk_id"] for i in self.by_file[file_name]
                 if set(self.chunks[i]["pages"]) & set(pages)}
+
+
+def _holds_part(text: str, context: str) -> bool:
+    """Whether a chunk's text holds the context's first or last ANCHOR characters, ends with the context's
+    beginning or begins with its end (SEAM characters at least), or lies wholly inside it."""
+    if context[:ANCHOR] in text or context[-ANCHOR:] in text or (len(text) >= ANCHOR and text in context):
+        return True
+    position = text.find(context[:SEAM])
+    while position >= 0:
+        if context.startswith(text[position:]):
+            return True
+        position = text.find(context[:SEAM], position + 1)
+    position = text.find(context[-SEAM:])
+    while position >= 0:
+        if context.endswith(text[:position + SEAM]):
+            return True
+        position = text.find(context[-SEAM:], position + 1)
+    return False
 
 
 def _cell(table: pd.DataFrame, column: str | None, index) -> str:

@@ -1,0 +1,163 @@
+"""evaluate.questions_file: the user's own questions, mapped onto the default corpus's chunks and
+measured by the evaluate stage; bad files refused in one line or reported row by row."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import REPO, dataset_workspace, run_stage, write_params
+from embedtune.errors import StageError
+from embedtune.evaluation.questions_file import ChunkIndex, map_questions, parse_pages
+
+EXAMPLE = REPO / "data" / "questions" / "example.csv"
+COLUMNS = {"question": "question", "context": "context", "file": "file", "page": "page"}
+
+
+@pytest.fixture(scope="module")
+def chunks(chunked_default) -> list[dict]:
+    return [json.loads(line) for line in (chunked_default / "data" / "chunks.jsonl").read_text().splitlines()]
+
+
+def questions_file(folder: Path, rows: list[dict], name: str = "mine.csv") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+def test_the_bundled_example_maps_by_context_and_by_page(chunks):
+    mapped = map_questions(EXAMPLE, EXAMPLE.parent, COLUMNS, chunks)
+    assert mapped.rows == len(mapped.questions) == 20 and not mapped.unmapped
+    by_question = dict(zip(mapped.questions, mapped.relevant, strict=True))
+    # By context: the one chunk holding the sentence.
+    backups = by_question["How long are Harbor Cloud backups retained?"]
+    assert len(backups) == 1
+    assert "keeps backups for 35 days" in next(c["text"] for c in chunks if c["chunk_id"] in backups)
+    # By file and page: every chunk of that file on that page, and none other.
+    on_page = {c["chunk_id"] for c in chunks if c["file_name"] == "kestrel-amr7-service-manual.pdf" and 4 in c["pages"]}
+    assert by_question["What does fault code E-104 mean and how do I fix it?"] == on_page
+    ranged = by_question["What do the Veltro motors cost at higher volumes?"]
+    assert ranged == {c["chunk_id"] for c in chunks if c["file_name"] == "veltro-master-supply-agreement.pdf"
+                      and {2, 3} & set(c["pages"])}
+    assert set(mapped.files) == {c["file_name"] for c in chunks}
+
+
+def test_a_context_cut_by_the_chunking_maps_to_the_chunks_holding_its_start_and_end():
+    first = "Revenue grew in every segment. The Tessera grid business recorded its largest order to date, " \
+            "a sixty aisle system for a grocer in Leeds"
+    second = "that will go live in the spring of next year. Robots shipped rose by a third over the prior year."
+    chunks = [{"chunk_id": "a", "doc_id": "d", "file_name": "f.pdf", "pages": [1], "text": first},
+              {"chunk_id": "b", "doc_id": "d", "file_name": "f.pdf", "pages": [1, 2], "text": second},
+              {"chunk_id": "c", "doc_id": "d", "file_name": "f.pdf", "pages": [2], "text": "Unrelated text. " * 5}]
+    context = "The Tessera grid business recorded its largest order to date, a sixty aisle system for a grocer " \
+              "in Leeds that will go live in the spring of next year."
+    index = ChunkIndex(chunks)
+    assert index.containing(context, [0, 1, 2]) == {"a", "b"}
+    # Case and line breaks inside words do not matter; a sentence inside one chunk maps to it alone.
+    assert index.containing("ROBOTS shipped rose by a\nthird", [0, 1, 2]) == {"b"}
+
+
+def test_pages_are_numbers_ranges_or_lists():
+    assert parse_pages(7) == [7] and parse_pages(7.0) == [7] and parse_pages("7-9") == [7, 8, 9]
+    assert parse_pages("7, 9") == [7, 9]
+    with pytest.raises(ValueError, match="not a page number"):
+        parse_pages("seven")
+
+
+def test_rows_that_map_to_nothing_are_reported_with_the_reason(tmp_path, chunks):
+    path = questions_file(tmp_path, [
+        {"question": "How long are Harbor Cloud backups retained?",
+         "context": "keeps backups for 35 days in a second region", "file": None, "page": None},
+        {"question": "", "context": "keeps backups for 35 days", "file": None, "page": None},
+        {"question": "What is on the last page?", "context": None, "file": "harbor-administrator-guide.pdf",
+         "page": 40},
+        {"question": "What does the lease say?", "context": None, "file": "lease.pdf", "page": 1},
+        {"question": "Where is the moon base?", "context": "The moon base opened in 2024 beside the crater.",
+         "file": None, "page": None},
+        {"question": "Where is the answer?", "context": None, "file": None, "page": None},
+        {"question": "Which page?", "context": None, "file": "harbor-administrator-guide.pdf", "page": "two"},
+    ])
+    mapped = map_questions(path, tmp_path, COLUMNS, chunks)
+    assert mapped.questions == ["How long are Harbor Cloud backups retained?"] and mapped.rows == 7
+    reasons = {entry["row"]: entry["reason"] for entry in mapped.unmapped}
+    assert reasons == {
+        2: "empty 'question'",
+        3: "page 40 is past the last page with text in harbor-administrator-guide.pdf (3)",
+        4: "file 'lease.pdf' is not in the corpus",
+        5: "the context is not in any chunk (compared without case and whitespace)",
+        6: "neither a context nor a file and page",
+        7: "page 'two' is not a page number, a range (7-9) or a list (7, 9)",
+    }
+
+
+@pytest.mark.parametrize("rows, message", [
+    ([{"query": "What is Harbor?", "context": "Harbor"}], "has no 'question' column (it has 'query', 'context')"),
+    ([{"question": "What is Harbor?", "answer": "software"}], "has neither a 'context' column nor 'file' and 'page'"),
+    ([{"question": "What is Harbor?", "context": "The moon base opened in 2024 beside the crater."}],
+     "none of the 1 questions in"),
+])
+def test_a_file_without_the_columns_or_with_nothing_mapped_is_refused(tmp_path, chunks, rows, message):
+    path = questions_file(tmp_path, rows)
+    with pytest.raises(StageError, match="evaluate: ") as error:
+        map_questions(path, tmp_path, COLUMNS, chunks)
+    assert message in str(error.value)
+
+
+def test_a_file_outside_the_tracked_folder_is_refused(tmp_path, chunks):
+    path = questions_file(tmp_path / "elsewhere", [{"question": "What is Harbor?", "context": "Harbor"}])
+    with pytest.raises(StageError, match="is outside .*evaluate.questions_dir"):
+        map_questions(path, tmp_path / "data" / "questions", COLUMNS, chunks)
+
+
+@pytest.fixture(scope="module")
+def evaluated(tmp_path_factory, chunked_default) -> Path:
+    """The evaluate stage on the base model, with the bundled example as the questions file and a
+    validation split large enough to choose a fusion."""
+    root = dataset_workspace(tmp_path_factory.mktemp("user-questions"), chunked_default,
+                             dataset={"validation_size": 0.4})
+    shutil.copytree(EXAMPLE.parent, root / "data" / "questions")
+    write_params(root, dataset={"validation_size": 0.4},
+                 evaluate={"questions_file": "data/questions/example.csv"})
+    root.joinpath("evaluate.log").write_text(run_stage("evaluate", root).stdout)
+    return root
+
+
+def test_the_questions_file_is_the_headline_with_the_generated_split_beside_it(evaluated):
+    report = json.loads((evaluated / "metrics" / "baseline.json").read_text())
+    assert report["test_set"] == "questions_file" and report["queries"] == 20
+    assert report["questions_file"] == {"path": "data/questions/example.csv", "rows": 20, "mapped": 20,
+                                        "unmapped": 0, "unmapped_rows": []}
+    assert report["ndcg@10"] == report["dims"]["384"]["ndcg@10"] > 0.4
+    assert set(report["generated_test"]["dims"]) == {"384", "256", "128", "64"}
+    assert report["generated_test"]["queries"] == json.loads(
+        (evaluated / "metrics" / "dataset.json").read_text())["test_rows"]
+    assert sum(row["queries"] for row in report["by_file"].values()) == 20
+    log = (evaluated / "evaluate.log").read_text()
+    assert "on 20 questions of data/questions/example.csv" in log
+
+
+def test_hybrid_is_chosen_on_validation_and_reported_at_every_dimension(evaluated):
+    report = json.loads((evaluated / "metrics" / "baseline.json").read_text())
+    fusion = report["hybrid"]["fusion"]
+    validation = json.loads((evaluated / "metrics" / "dataset.json").read_text())["validation_rows"]
+    assert fusion["chosen_on"] == f"validation, {validation} questions" and validation >= 30
+    assert fusion["fusion"] in ("rrf", "convex") and 0.5 <= fusion["dense_weight"] <= 0.9
+    # The chosen fusion is at least as good on validation as either retriever alone.
+    assert fusion["validation_ndcg@10"] >= max(fusion["validation_dense_ndcg@10"], fusion["validation_bm25_ndcg@10"])
+    for block in (report, report["generated_test"]):
+        assert set(block["hybrid"]["dims"]) == {"384", "256", "128", "64"}
+        assert all(0 < row["ndcg@10"] <= 1 for row in block["hybrid"]["dims"].values())
+
+
+def test_a_bad_questions_file_stops_the_stage_with_one_line(evaluated, tmp_path):
+    shutil.copytree(evaluated, tmp_path / "ws")
+    root = tmp_path / "ws"
+    questions_file(root / "data" / "questions", [{"query": "What is Harbor?"}], name="bad.csv")
+    write_params(root, dataset={"validation_size": 0.4}, evaluate={"questions_file": "data/questions/bad.csv"})
+    failed = run_stage("evaluate", root, check=False)
+    assert failed.returncode != 0 and "Traceback" not in failed.stderr
+    assert failed.stderr.strip().splitlines()[-1].startswith("error: evaluate: data/questions/bad.csv has no "
+                                                             "'question' column")
