@@ -208,3 +208,38 @@ def test_experiments_run_queue_and_show_ndcg(repo):
         summary = experiments[name]["metrics"]["metrics/metrics.json"]["data"]
         assert 0 < summary["ndcg@10"] <= 1
     assert experiments["lr-high"]["params"]["params.yaml"]["data"]["train"]["learning_rate"] == 2e-4
+
+
+def test_the_users_questions_rerun_only_the_evaluations_and_lead_the_review(repo, tmp_path):
+    sh("dvc", "repro", cwd=repo)
+    sh("git", "add", "-A", cwd=repo)
+    sh("git", "commit", "-q", "-m", "before the questions file", cwd=repo)
+    before = json.loads((repo / "metrics" / "metrics.json").read_text())
+    assert before["test_set"] == "generated" and {"hybrid_ndcg@10", "base_hybrid_ndcg@10"} <= set(before)
+
+    params = yaml.safe_load((repo / "params.yaml").read_text())
+    params["evaluate"]["questions_file"] = "data/questions/example.csv"
+    (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    changed = sh("dvc", "repro", cwd=repo)
+    assert set(re.findall(r"Running stage '([^']+)'", changed)) == {"evaluate_base", "evaluate_tuned"}
+    assert "ndcg@10 on 20 of your questions (evaluate.questions_file)" in changed
+    assert "generated test questions" in changed  # the generated split, beside
+    summary = json.loads((repo / "metrics" / "metrics.json").read_text())
+    assert summary["test_set"] == "questions_file" and summary["queries"] == 20
+    assert summary["generated_test"]["queries"] == before["queries"]
+    diff = sh("dvc", "metrics", "diff", cwd=repo)
+    assert re.search(r"metrics/metrics\.json\s+ndcg@10\s", diff), diff
+    assert re.search(r"metrics/metrics\.json\s+hybrid_ndcg@10\s", diff), diff
+
+    # Editing the questions file reruns the evaluations, nothing else.
+    questions = repo / "data" / "questions" / "example.csv"
+    questions.write_text("\n".join(questions.read_text().splitlines()[:-3]) + "\n")
+    status = sh("dvc", "status", cwd=repo)
+    assert "evaluate_base:" in status and "train:" not in status
+
+    # The fine-tuned model carries its fusion: search is hybrid by default.
+    found = subprocess.run(["embedtune", "search", "-k", "1", "How long are Harbor Cloud backups retained?"],
+                           cwd=repo, capture_output=True, text=True,
+                           env={**dvc_environment(), "EMBEDTUNE_CACHE": str(tmp_path)})
+    assert found.returncode == 0, found.stderr
+    assert "; hybrid (" in found.stderr and "harbor-administrator-guide.pdf" in found.stdout

@@ -13,8 +13,7 @@ from datasets import DatasetDict
 from scipy.stats import pearsonr, spearmanr
 
 from embedtune.dataset.formats import format_of
-from embedtune.evaluation.bm25 import Bm25Index
-from embedtune.evaluation.retrieval import normalised, ranked, ranking_metrics, retrieval_metrics
+from embedtune.evaluation.retrieval import normalised, retrieval_metrics
 from embedtune.hashing import text_digest
 
 
@@ -38,10 +37,6 @@ class RetrievalTask:
         queries = encode(encoder, self.queries, self.query_prompt, batch_size, progress)
         documents = encode(encoder, self.corpus_texts, self.document_prompt, batch_size, progress)
         return retrieval_metrics(queries, documents, self.corpus_ids, self.relevant, dims)
-
-    def bm25(self) -> dict[str, float]:
-        scores = Bm25Index.build(self.corpus_texts).scores(self.queries)
-        return ranking_metrics(ranked(scores, self.corpus_ids), self.corpus_ids, self.relevant)
 
 
 class TripletTask:
