@@ -4,11 +4,12 @@ every Matryoshka dimension, BM25, and their fusion."""
 
 import numpy as np
 
+from embedtune.dataset.formats import format_of
 from embedtune.evaluation.bm25 import Bm25Index
-from embedtune.evaluation.hybrid import METRIC, choose_fusion, fuse
-from embedtune.evaluation.params import HybridParams
+from embedtune.evaluation.hybrid import METRIC, choose_fusion, fuse, plain_rrf
+from embedtune.evaluation.params import HybridParams, ModelParams
 from embedtune.evaluation.retrieval import cosine_scores, query_ndcg, ranked, ranking_metrics
-from embedtune.evaluation.tasks import encode
+from embedtune.evaluation.tasks import encode, tasks_for
 
 
 class EncodedCorpus:
@@ -50,3 +51,14 @@ class EncodedCorpus:
                                            for kind, values in per_query.items()}}
                                  for name in sorted(set(groups))}
         return result
+
+
+def fusion_on_validation(dataset, encoder, model: ModelParams, params: HybridParams,
+                         corpus: EncodedCorpus | None = None) -> dict:
+    """The fusion chosen on the dataset's validation questions (against `corpus`, else the dataset's
+    corpus encoded here); plain reciprocal-rank fusion where there are none."""
+    if "validation" not in dataset or format_of(dataset["validation"].column_names) not in ("pairs", "triplets"):
+        return {**plain_rrf(params), "chosen_on": "none: no validation questions; plain reciprocal-rank fusion"}
+    validation = tasks_for(dataset, "validation")[0]
+    corpus = corpus or EncodedCorpus(encoder, validation.corpus_texts, validation.corpus_ids, model.document_prompt)
+    return corpus.choose_fusion(validation.queries, validation.relevant, model.query_prompt, params)

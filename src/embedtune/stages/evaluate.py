@@ -24,7 +24,7 @@ from datasets import load_from_disk
 
 from embedtune.dataset.formats import format_of
 from embedtune.errors import StageError
-from embedtune.evaluation.corpus import EncodedCorpus
+from embedtune.evaluation.corpus import EncodedCorpus, fusion_on_validation
 from embedtune.evaluation.encoder import load_encoder
 from embedtune.evaluation.hybrid import describe, plain_rrf, saved_fusion
 from embedtune.evaluation.params import EvaluateParams, ModelParams
@@ -35,17 +35,6 @@ from embedtune.params import ParamsError, load_params
 from embedtune.runtime import runtime
 from embedtune.stages import run
 from embedtune.summary import print_comparison
-
-
-def fusion_for(model_name: str, corpus: EncodedCorpus, dataset, model: ModelParams, params: EvaluateParams) -> dict:
-    """The fusion saved with the model (the train stage chose it), else one chosen here on the validation split."""
-    saved = saved_fusion(model_name)
-    if saved:
-        return saved
-    if "validation" not in dataset or format_of(dataset["validation"].column_names) not in ("pairs", "triplets"):
-        return {**plain_rrf(params.hybrid), "chosen_on": "none: no validation questions; plain reciprocal-rank fusion"}
-    validation = tasks_for(dataset, "validation")[0]
-    return corpus.choose_fusion(validation.queries, validation.relevant, model.query_prompt, params.hybrid)
 
 
 def evaluate(model_name: str, model: ModelParams, params: EvaluateParams) -> dict:
@@ -71,7 +60,8 @@ def evaluate(model_name: str, model: ModelParams, params: EvaluateParams) -> dic
     if isinstance(headline, RetrievalTask):
         corpus = EncodedCorpus(encoder, headline.corpus_texts, headline.corpus_ids, model.document_prompt,
                                params.batch_size)
-        fusion = fusion_for(model_name, corpus, dataset, model, params)
+        # The fusion saved with the model (the train stage chose it), else one chosen here.
+        fusion = saved_fusion(model_name) or fusion_on_validation(dataset, encoder, model, params.hybrid, corpus)
         generated = corpus.measure(headline.queries, headline.relevant, params.dims, model.query_prompt, fusion)
     else:
         generated = {"queries": len(headline), "dims": {str(dim): metrics for dim, metrics in

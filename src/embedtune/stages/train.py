@@ -4,7 +4,9 @@ By default MatryoshkaLoss over MultipleNegativesRankingLoss (every other trainin
 a negative) with batches without duplicate texts; train.loss picks another loss that fits the
 dataset's format (embedtune.training.losses). After each evaluation the validation split is
 scored at every Matryoshka dimension (ndcg@10 for pairs); the best checkpoint at the smallest
-dimension is the model saved to train.output_dir, with sentence-transformers' model card.
+dimension is the model saved to train.output_dir, with sentence-transformers' model card, and the
+fusion of BM25 with it that scores best on validation (embedtune.evaluation.hybrid), which search
+and the evaluation use.
 """
 
 import shutil
@@ -17,12 +19,12 @@ from sentence_transformers import SentenceTransformerTrainer, SentenceTransforme
 
 from embedtune.dataset.formats import format_of
 from embedtune.errors import StageError
-from embedtune.evaluation.corpus import EncodedCorpus
+from embedtune.evaluation.corpus import fusion_on_validation
 from embedtune.evaluation.encoder import load_encoder
 from embedtune.evaluation.evaluator import MatryoshkaEvaluator
 from embedtune.evaluation.hybrid import FILE_NAME as HYBRID_FILE
-from embedtune.evaluation.hybrid import METRIC, describe, plain_rrf
-from embedtune.evaluation.params import EvaluateParams, HybridParams, ModelParams
+from embedtune.evaluation.hybrid import METRIC, describe
+from embedtune.evaluation.params import EvaluateParams, ModelParams
 from embedtune.evaluation.tasks import tasks_for
 from embedtune.jsonl import write_json
 from embedtune.params import ParamsError, load_params
@@ -72,15 +74,6 @@ def save_replacing(model, folder: Path, fusion: dict) -> None:
         raise
     shutil.rmtree(folder, ignore_errors=True)
     partial.rename(folder)
-
-
-def choose_hybrid(model, dataset, model_params: ModelParams, hybrid: HybridParams) -> dict:
-    """The fusion of BM25 with the fine-tuned model, chosen on the validation split (embedtune.evaluation.hybrid)."""
-    if format_of(dataset["validation"].column_names) not in ("pairs", "triplets"):
-        return {**plain_rrf(hybrid), "chosen_on": "none: no validation questions; plain reciprocal-rank fusion"}
-    validation = tasks_for(dataset, "validation")[0]
-    corpus = EncodedCorpus(model, validation.corpus_texts, validation.corpus_ids, model_params.document_prompt)
-    return corpus.choose_fusion(validation.queries, validation.relevant, model_params.query_prompt, hybrid)
 
 
 def hybrid_card_section(fusion: dict) -> str:
@@ -161,7 +154,7 @@ def main() -> None:
     if not main_process:
         return
 
-    fusion = choose_hybrid(model, dataset, model_params, load_params("evaluate", EvaluateParams).hybrid)
+    fusion = fusion_on_validation(dataset, model, model_params, load_params("evaluate", EvaluateParams).hybrid)
     save_replacing(model, params.output_dir, fusion)
     shutil.rmtree(params.curves_dir, ignore_errors=True)
     shutil.copytree(folder / "curves", params.curves_dir)
@@ -189,7 +182,8 @@ def main() -> None:
         shutil.rmtree(folder)
     print(f"train: {report['steps']} steps on {report['train_rows']} training rows ({format}) in {seconds:.0f} s; "
           f"best step {report['best_step']} (validation {task.headline} at {evaluator.dims[-1]}d "
-          f"{state.best_metric:.4f}); model saved to {params.output_dir}")
+          f"{state.best_metric:.4f}); model saved to {params.output_dir}, with its hybrid fusion: {describe(fusion)} "
+          f"(chosen on {fusion['chosen_on']})")
 
 
 if __name__ == "__main__":
