@@ -13,6 +13,8 @@ import time
 
 import pytest
 
+from embedtune.jsonl import read_json
+
 from conftest import (
     TRAIN,
     cache_lines,
@@ -51,8 +53,11 @@ def interrupt(stage: str, root, ready, sig: signal.Signals, timeout_s: float = 6
 @SIGNALS
 def test_extract_resumes_with_the_documents_it_finished(workspace, extracted_default, sig):
     extracted = workspace / "data" / "extracted"
-    interrupt("extract", workspace, lambda: len(list(extracted.glob("*.jsonl"))) >= 1, sig)
-    finished = {path.name for path in extracted.glob("*.jsonl")}
+    # A document is finished once the manifest lists it: a kill between writing its elements and
+    # the manifest leaves elements that the next run cannot trust, so it extracts them again.
+    manifest = extracted / "manifest.json"
+    interrupt("extract", workspace, lambda: manifest.exists() and read_json(manifest)["documents"], sig)
+    finished = read_json(manifest)["documents"]
     assert 1 <= len(finished) < 5
 
     run_stage("extract", workspace)
