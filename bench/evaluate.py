@@ -18,9 +18,9 @@ from pathlib import Path
 import pandas as pd
 from sentence_transformers.sentence_transformer.evaluation import InformationRetrievalEvaluator, SequentialEvaluator
 
-from embedtune.evaluation.encoder import load_encoder
+from embedtune.common.hashing import text_digest
+from embedtune.common.models import load_encoder
 from embedtune.evaluation.retrieval import retrieval_metrics
-from embedtune.hashing import text_digest
 
 REPO = Path(__file__).resolve().parents[1]
 QA = REPO.parent / "shared" / "data" / "financial-qa-10K" / "Financial-QA-10k.csv"

@@ -40,8 +40,8 @@ def search_runs(root: Path, contexts: list[str]) -> dict:
 
     os.chdir(root)  # params.yaml and the chunks, as the command finds them
     from embedtune.chunking.params import ChunkParams
+    from embedtune.common.params import load_params
     from embedtune.evaluation.params import ModelParams
-    from embedtune.params import load_params
     from embedtune.search import Index
 
     index = Index("models/embedtune", load_params("chunk", ChunkParams).output, load_params("model", ModelParams))

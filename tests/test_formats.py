@@ -7,7 +7,7 @@ import pytest
 from datasets import load_from_disk
 
 from conftest import write_params
-from embedtune.errors import StageError
+from embedtune.common.errors import StageError
 from embedtune.stages import dataset as dataset_stage
 from embedtune.stages import evaluate as evaluate_stage
 from embedtune.stages import train as train_stage

@@ -2,7 +2,7 @@
 
 import sys
 
-from embedtune.errors import StageError
+from embedtune.common.errors import StageError
 
 COMMANDS = {"search": "embedtune.search"}
 

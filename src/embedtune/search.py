@@ -24,17 +24,16 @@ from pathlib import Path
 import numpy as np
 
 from embedtune.chunking.params import ChunkParams
-from embedtune.errors import StageError
+from embedtune.common.errors import StageError
+from embedtune.common.hashing import file_digest, params_digest
+from embedtune.common.jsonl import read_jsonl
+from embedtune.common.models import load_encoder, resolve_model
+from embedtune.common.params import load_params
 from embedtune.evaluation.bm25 import Bm25Index
-from embedtune.evaluation.encoder import load_encoder
 from embedtune.evaluation.hybrid import describe, fuse, plain_rrf, saved_fusion
 from embedtune.evaluation.params import EvaluateParams, ModelParams
 from embedtune.evaluation.retrieval import normalised
 from embedtune.generation.gguf import cache_dir
-from embedtune.hashing import file_digest, params_digest
-from embedtune.jsonl import read_jsonl
-from embedtune.models import resolve_model
-from embedtune.params import load_params
 from embedtune.training.params import TrainParams
 
 

@@ -6,10 +6,10 @@ Run: python -m embedtune.summary
 import sys
 from pathlib import Path
 
+from embedtune.common.jsonl import read_json
+from embedtune.common.params import load_params
 from embedtune.evaluation.hybrid import describe
 from embedtune.evaluation.params import EvaluateParams
-from embedtune.jsonl import read_json
-from embedtune.params import load_params
 
 
 def print_table(title: str, comparison: dict, metric: str) -> None:

@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import Field, PositiveInt, field_validator
 
-from embedtune.params import Section
+from embedtune.common.params import Section
 
 
 class ModelParams(Section):

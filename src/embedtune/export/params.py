@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from embedtune.params import Section
+from embedtune.common.params import Section
 
 FORMATS = ("onnx", "onnx_int8")
 

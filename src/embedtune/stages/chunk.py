@@ -12,11 +12,11 @@ from tqdm import tqdm
 from embedtune.chunking.length import length_function
 from embedtune.chunking.params import ChunkParams
 from embedtune.chunking.split import DocumentChunker
-from embedtune.errors import StageError
-from embedtune.hashing import text_digest
-from embedtune.jsonl import read_jsonl, write_json, write_jsonl
-from embedtune.params import load_params
-from embedtune.runtime import runtime
+from embedtune.common.errors import StageError
+from embedtune.common.hashing import text_digest
+from embedtune.common.jsonl import read_jsonl, write_json, write_jsonl
+from embedtune.common.params import load_params
+from embedtune.common.runtime import runtime
 from embedtune.stages import run
 
 

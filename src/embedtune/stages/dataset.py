@@ -16,18 +16,18 @@ import time
 
 from datasets import Dataset, DatasetDict
 
+from embedtune.common.errors import StageError
+from embedtune.common.jsonl import write_json
+from embedtune.common.models import load_encoder
+from embedtune.common.params import ParamsError, load_params
+from embedtune.common.runtime import runtime
 from embedtune.dataset.formats import FORMATS
 from embedtune.dataset.labelled import labelled_rows
 from embedtune.dataset.negatives import add_hard_negatives
 from embedtune.dataset.pairs import generated_pairs
 from embedtune.dataset.params import DatasetParams
 from embedtune.dataset.split import GROUP_OF, split_by_group
-from embedtune.errors import StageError
-from embedtune.evaluation.encoder import load_encoder
 from embedtune.evaluation.params import ModelParams
-from embedtune.jsonl import write_json
-from embedtune.params import ParamsError, load_params
-from embedtune.runtime import runtime
 from embedtune.stages import run
 
 

@@ -22,17 +22,17 @@ from pathlib import Path
 
 from datasets import load_from_disk
 
+from embedtune.common.errors import StageError
+from embedtune.common.jsonl import read_json, read_jsonl, write_json
+from embedtune.common.models import load_encoder
+from embedtune.common.params import ParamsError, load_params
+from embedtune.common.runtime import runtime
 from embedtune.dataset.formats import format_of
-from embedtune.errors import StageError
 from embedtune.evaluation.corpus import EncodedCorpus, fusion_on_validation
-from embedtune.evaluation.encoder import load_encoder
 from embedtune.evaluation.hybrid import describe, plain_rrf, saved_fusion
 from embedtune.evaluation.params import EvaluateParams, ModelParams
 from embedtune.evaluation.questions_file import map_questions
 from embedtune.evaluation.tasks import RetrievalTask, tasks_for
-from embedtune.jsonl import read_json, read_jsonl, write_json
-from embedtune.params import ParamsError, load_params
-from embedtune.runtime import runtime
 from embedtune.stages import run
 from embedtune.summary import print_comparison
 

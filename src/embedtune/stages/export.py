@@ -15,16 +15,16 @@ import time
 import numpy as np
 from datasets import load_from_disk
 
-from embedtune.errors import StageError
-from embedtune.evaluation.encoder import load_encoder
+from embedtune.common.errors import StageError
+from embedtune.common.jsonl import write_json
+from embedtune.common.models import load_encoder
+from embedtune.common.params import load_params
+from embedtune.common.runtime import runtime
 from embedtune.evaluation.params import EvaluateParams, ModelParams
 from embedtune.evaluation.tasks import tasks_for
 from embedtune.export.encoder import OnnxEncoder
 from embedtune.export.onnx import export_onnx, quantise_int8
 from embedtune.export.params import FORMATS, ExportParams
-from embedtune.jsonl import write_json
-from embedtune.params import load_params
-from embedtune.runtime import runtime
 from embedtune.stages import run
 
 

@@ -14,7 +14,11 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from tqdm import tqdm
 
-from embedtune.evaluation.encoder import load_encoder
+from embedtune.common.hashing import params_digest, text_digest
+from embedtune.common.jsonl import read_jsonl, write_json, write_jsonl
+from embedtune.common.models import load_encoder
+from embedtune.common.params import load_params
+from embedtune.common.runtime import runtime
 from embedtune.evaluation.params import ModelParams
 from embedtune.generation.backends import open_backend
 from embedtune.generation.cache import GenerationCache
@@ -23,10 +27,6 @@ from embedtune.generation.params import GenerateParams
 from embedtune.generation.questions import QuestionFilter, parse_reply
 from embedtune.generation.round_trip import passes_round_trip
 from embedtune.generation.sample import sample_chunks
-from embedtune.hashing import params_digest, text_digest
-from embedtune.jsonl import read_jsonl, write_json, write_jsonl
-from embedtune.params import load_params
-from embedtune.runtime import runtime
 from embedtune.stages import run
 
 

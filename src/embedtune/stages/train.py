@@ -17,18 +17,18 @@ import torch
 from datasets import load_from_disk
 from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments
 
+from embedtune.common.errors import StageError
+from embedtune.common.jsonl import write_json
+from embedtune.common.models import load_encoder
+from embedtune.common.params import ParamsError, load_params
+from embedtune.common.runtime import runtime
 from embedtune.dataset.formats import format_of
-from embedtune.errors import StageError
 from embedtune.evaluation.corpus import fusion_on_validation
-from embedtune.evaluation.encoder import load_encoder
 from embedtune.evaluation.evaluator import MatryoshkaEvaluator
 from embedtune.evaluation.hybrid import FILE_NAME as HYBRID_FILE
 from embedtune.evaluation.hybrid import METRIC, describe
 from embedtune.evaluation.params import EvaluateParams, ModelParams
 from embedtune.evaluation.tasks import tasks_for
-from embedtune.jsonl import write_json
-from embedtune.params import ParamsError, load_params
-from embedtune.runtime import runtime
 from embedtune.stages import run
 from embedtune.training.checkpoints import last_checkpoint, run_dir
 from embedtune.training.curves import curves_callback

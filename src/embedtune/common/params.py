@@ -6,7 +6,7 @@ from typing import TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from embedtune.errors import StageError
+from embedtune.common.errors import StageError
 
 PARAMS_FILE = Path("params.yaml")
 # Every section a stage reads: a misspelt one (`trian:`) would otherwise be silently ignored.
