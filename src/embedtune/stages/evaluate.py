@@ -24,28 +24,29 @@ from datasets import load_from_disk
 
 from embedtune.common.errors import StageError
 from embedtune.common.jsonl import read_json, read_jsonl, write_json
-from embedtune.common.models import load_encoder
+from embedtune.common.models import ModelParams, load_encoder
 from embedtune.common.params import ParamsError, load_params
+from embedtune.common.paths import Paths, load_paths
 from embedtune.common.runtime import runtime
 from embedtune.dataset.formats import format_of
 from embedtune.evaluation.corpus import EncodedCorpus, fusion_on_validation
 from embedtune.evaluation.hybrid import describe, plain_rrf, saved_fusion
-from embedtune.evaluation.params import EvaluateParams, ModelParams
+from embedtune.evaluation.params import EvaluateParams
 from embedtune.evaluation.questions_file import map_questions
 from embedtune.evaluation.tasks import RetrievalTask, tasks_for
 from embedtune.stages import run
 from embedtune.summary import print_comparison
 
 
-def evaluate(model_name: str, model: ModelParams, params: EvaluateParams) -> dict:
-    if not (params.dataset_dir / "dataset_dict.json").exists():
-        raise StageError(f"evaluate: no dataset at {params.dataset_dir}; run `dvc repro dataset` first")
-    dataset = load_from_disk(str(params.dataset_dir))
+def evaluate(model_name: str, model: ModelParams, params: EvaluateParams, paths: Paths) -> dict:
+    if not (paths.dataset / "dataset_dict.json").exists():
+        raise StageError(f"evaluate: no dataset at {paths.dataset}; run `dvc repro dataset` first")
+    dataset = load_from_disk(str(paths.dataset))
     if params.split not in dataset:
         raise StageError(f"evaluate: the dataset has no {params.split} split (it has {', '.join(dataset)})")
     user_questions = None
     if params.questions_file:
-        chunks = list(read_jsonl(params.chunks))
+        chunks = list(read_jsonl(paths.chunks))
         user_questions = map_questions(params.questions_file, params.questions_dir, params.columns.model_dump(),
                                        chunks)
     encoder = load_encoder(model_name)
@@ -161,12 +162,13 @@ def print_table(result: dict) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tuned", type=Path, help="the fine-tuned model's folder (train.output_dir)")
+    parser.add_argument("--tuned", type=Path, help="the fine-tuned model's folder (paths.model)")
     tuned_dir = parser.parse_args().tuned
     params = load_params("evaluate", EvaluateParams)
     model = load_params("model", ModelParams)
+    paths = load_paths()
     if tuned_dir is None:
-        result = evaluate(model.base_model, model, params)
+        result = evaluate(model.base_model, model, params, paths)
         write_json(params.baseline_report, {**result, "runtime": runtime()})
         print(f"evaluate: {model.base_model} on {describe_test_set(result)}")
         print_table(result)
@@ -175,7 +177,7 @@ def main() -> None:
         return
     if not params.baseline_report.exists():
         raise StageError(f"evaluate: {params.baseline_report} is missing; run `dvc repro evaluate_base` first")
-    result = evaluate(str(tuned_dir), model, params)
+    result = evaluate(str(tuned_dir), model, params, paths)
     write_json(params.tuned_report, {**result, "runtime": runtime()})
     summary = comparison(read_json(params.baseline_report), result)
     write_json(params.report, summary)

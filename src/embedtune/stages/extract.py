@@ -22,6 +22,7 @@ import embedtune.markdown
 from embedtune.common.hashing import file_digest, params_digest, text_digest
 from embedtune.common.jsonl import write_json
 from embedtune.common.params import load_params
+from embedtune.common.paths import load_paths
 from embedtune.common.runtime import runtime
 from embedtune.extraction.document import submit_document
 from embedtune.extraction.params import ExtractParams
@@ -147,7 +148,7 @@ def main() -> None:
     params = load_params("extract", ExtractParams)
     started = time.perf_counter()
     pdfs = find_pdfs(params.corpus_dir)
-    store = ExtractedStore(params.output_dir, settings_fingerprint(params))
+    store = ExtractedStore(load_paths().extracted, settings_fingerprint(params))
     report: dict[str, dict] = {}
     to_extract = plan(pdfs, params.corpus_dir, store, report)
     if to_extract:

@@ -14,8 +14,6 @@ LOSSES = (
 
 
 class TrainParams(Section):
-    dataset_dir: Path = Path("data/dataset")
-    output_dir: Path = Path("models/embedtune")
     # Checkpoints of a run in progress, one folder per (params, data): an interrupted run resumes
     # from its last checkpoint. Not a DVC output, so DVC does not delete it before the rerun.
     checkpoints_dir: Path = Path("models/checkpoints")
