@@ -8,6 +8,7 @@ import pytest
 from conftest import run_stage, write_params
 from embedtune.chunking.split import DocumentChunker
 from embedtune.common.hashing import text_digest
+from embedtune.common.records import Chunk, check_records
 from embedtune.markdown import to_markdown
 
 
@@ -27,6 +28,7 @@ def test_default_corpus_chunks(extracted):
     run_stage("chunk", extracted)
     chunks = read_chunks(extracted)
     assert 80 <= len(chunks) <= 200
+    check_records(chunks, Chunk)
     assert len({c["chunk_id"] for c in chunks}) == len(chunks)
     for chunk in chunks:
         assert chunk["chunk_id"] == text_digest(chunk["text"])

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from pydantic import ValidationError
 
 from conftest import REPO
+from embedtune.common.records import Chunk, check_records
 from embedtune.schemas import SCHEMAS
 
 SRC = REPO / "src"
@@ -94,3 +96,13 @@ def test_params_yaml_holds_the_schemas_defaults():
     for section, schema in SCHEMAS.items():
         assert params[section] == schema().model_dump(mode="json"), (
             f"params.yaml's {section} differs from the defaults of {schema.__module__}.{schema.__name__}")
+
+
+def test_a_record_off_its_shape_is_refused():
+    chunk = {"chunk_id": "ab", "doc_id": "cd", "file_name": "a.pdf", "position": 0, "kind": "text", "text": "x",
+             "pages": [1]}
+    assert check_records([chunk], Chunk) == 1
+    for wrong in ({**chunk, "page": 1}, {key: value for key, value in chunk.items() if key != "pages"},
+                  {**chunk, "kind": "figure"}, {**chunk, "position": "0"}):
+        with pytest.raises(ValidationError):
+            check_records([wrong], Chunk)
