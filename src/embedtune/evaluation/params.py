@@ -41,7 +41,10 @@ class EvaluateParams(Section):
     batch_size: PositiveInt = 32
     baseline_report: Path = Path("metrics/baseline.json")  # the base model's full table
     tuned_report: Path = Path("metrics/tuned.json")  # the fine-tuned model's full table
-    report: Path = Path("metrics/metrics.json")  # fine-tuned vs base: the headline of `dvc metrics diff`
+    # For review (`dvc metrics show`, `dvc metrics diff`): base, fine-tuned, BM25 and hybrid at full dimension
+    # with the corpus's counts; the same scores at each other dimension, a file per dimension.
+    report: Path = Path("metrics/metrics.json")
+    report_by_dim: Path = Path("metrics/by-dim")
     plot: Path = Path("metrics/ndcg-by-dim.json")  # ndcg@10 per dimension, base vs fine-tuned, for dvc plots
     # The user's own questions (CSV, JSONL, Parquet), test-only: when given, the headline is on them.
     questions_file: Path | None = None
