@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 import yaml
-from measure import run_command
+from measure import parse_check, report_targets, run_command
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
@@ -26,6 +26,7 @@ STAGE = [sys.executable, "-m"]
 
 
 def main() -> None:
+    args = parse_check(__doc__)
     results = {}
     for format, losses in FITTING_LOSSES.items():
         with tempfile.TemporaryDirectory() as folder:
@@ -58,6 +59,7 @@ def main() -> None:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print(f"written to {RESULTS.relative_to(REPO)}")
+    report_targets([], args.check)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
-from measure import run_command, run_stage
+from measure import parse_check, report_targets, run_command, run_stage
 from train import BATCH, EPOCHS, PAIRS, QA, stage_run, workspace
 
 REPO = Path(__file__).resolve().parents[1]
@@ -57,6 +57,7 @@ def search_runs(root: Path, contexts: list[str]) -> dict:
 
 
 def main() -> None:
+    args = parse_check(__doc__)
     if not QA.exists():
         print(f"bench/scale.py: skipped, {QA} is absent (the shared financial-qa-10K set is needed)")
         return
@@ -90,6 +91,7 @@ def main() -> None:
         "two_vs_one_samples_per_second": round(ratio, 3), "search": search,
     }, indent=2) + "\n")
     print(f"written to {RESULTS.relative_to(REPO)}")
+    report_targets([], args.check)
 
 
 if __name__ == "__main__":
