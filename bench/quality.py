@@ -29,7 +29,8 @@ as such. A headline run without -S is also the
 Each benchmark runs in a workspace under the embedtune cache (EMBEDTUNE_CACHE, default
 ~/.cache/embedtune/bench/quality/), so a rerun pays for no LLM call or extraction twice.
 
-Run: python bench/quality.py [financial-qa-10k] [nvidia-fy2023] [tenk-4] [-S section.key=value ...] [--seeds 42 43 44] [--check]
+Run: python bench/quality.py [financial-qa-10k] [nvidia-fy2023] [tenk-4] [-S section.key=value ...] [--seeds 42 43 44]
+                             [--check]
      python bench/quality.py nvidia-fy2023 --ablation hard_negatives -S dataset.hard_negatives.count=1 --seeds 42 43
 """
 
