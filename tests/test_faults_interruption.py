@@ -13,8 +13,6 @@ import time
 
 import pytest
 
-from embedtune.jsonl import read_json
-
 from conftest import (
     TRAIN,
     cache_lines,
@@ -29,6 +27,7 @@ from conftest import (
     workspace_with_chunks,
     write_params,
 )
+from embedtune.jsonl import read_json
 
 SIGNALS = pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
 
