@@ -16,11 +16,12 @@ import time
 from pathlib import Path
 
 import pandas as pd
+from measure import Target, parse_check, report_targets
 from sentence_transformers.sentence_transformer.evaluation import InformationRetrievalEvaluator, SequentialEvaluator
 
-from embedtune.evaluation.encoder import load_encoder
+from embedtune.common.hashing import text_digest
+from embedtune.common.models import load_encoder
 from embedtune.evaluation.retrieval import retrieval_metrics
-from embedtune.hashing import text_digest
 
 REPO = Path(__file__).resolve().parents[1]
 QA = REPO.parent / "shared" / "data" / "financial-qa-10K" / "Financial-QA-10k.csv"
@@ -31,6 +32,7 @@ METRICS = ("ndcg@10", "mrr@10", "recall@1", "recall@5", "recall@10", "map@100")
 
 
 def main() -> None:
+    args = parse_check(__doc__)
     if not QA.exists():
         print(f"bench/evaluate.py: skipped, {QA} is absent (the shared financial-qa-10K set is needed)")
         return
@@ -77,6 +79,8 @@ def main() -> None:
         "ndcg@10": {str(dim): ours[dim]["ndcg@10"] for dim in DIMS},
     }, indent=2) + "\n")
     print(f"written to {RESULTS.relative_to(REPO)}")
+    report_targets([Target("speed-up over sentence-transformers' evaluators (x)", theirs_s / ours_s, 3.0),
+                    Target("largest metric difference", largest_difference, 1e-6, at_least=False)], args.check)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 import yaml
-from measure import run_stage
+from measure import Target, parse_check, report_targets, run_stage
 
 REPO = Path(__file__).resolve().parents[1]
 TEN_KS = REPO.parent / "shared" / "data" / "10k"
@@ -42,6 +42,7 @@ def run_extract(workdir: Path, pdfs: list[Path], tables: bool = True) -> dict:
 
 
 def main() -> None:
+    args = parse_check(__doc__)
     pdfs = sorted(TEN_KS.glob("*.pdf"))
     if not pdfs:
         print(f"bench/extract.py: skipped, {TEN_KS} is absent (the shared 10-K filings are needed)")
@@ -78,6 +79,9 @@ def main() -> None:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
     print(f"written to {RESULTS.relative_to(REPO)}")
+    report_targets([Target("pages/s, NVIDIA's 10-K, tables on", rows["nvda FY2023, tables on"]["pages_per_s"], 4.0),
+                    Target("no-change rerun of four 10-Ks (s)", rows["four 10-Ks, no-change rerun"]["wall_s"], 3.0,
+                           at_least=False)], args.check)
 
 
 if __name__ == "__main__":

@@ -13,10 +13,11 @@ import tempfile
 from pathlib import Path
 
 import yaml
-from measure import run_command
+from measure import parse_check, report_targets, run_command
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
+from embedtune.summary import comparison  # noqa: E402
 from embedtune.training.losses import FITTING_LOSSES  # noqa: E402
 from format_samples import rows  # noqa: E402
 
@@ -25,6 +26,7 @@ STAGE = [sys.executable, "-m"]
 
 
 def main() -> None:
+    args = parse_check(__doc__)
     results = {}
     for format, losses in FITTING_LOSSES.items():
         with tempfile.TemporaryDirectory() as folder:
@@ -42,7 +44,8 @@ def main() -> None:
                     run_command(STAGE + ["embedtune.stages.evaluate"], root)
                 train = run_command(STAGE + ["embedtune.stages.train"], root)
                 run_command(STAGE + ["embedtune.stages.evaluate", "--tuned", "models/embedtune"], root)
-                summary = json.loads((root / "metrics" / "metrics.json").read_text())
+                summary = comparison(json.loads((root / "metrics" / "baseline.json").read_text()),
+                                     json.loads((root / "metrics" / "tuned.json").read_text()))
                 dataset = json.loads((root / "metrics" / "dataset.json").read_text())
                 results[f"{format}/{loss}"] = {
                     "format": format, "loss": loss, "headline": summary["headline"],
@@ -51,11 +54,12 @@ def main() -> None:
                 }
                 row = results[f"{format}/{loss}"]
                 print(f"{format:<15} {loss:<36} {row['headline']:<16} "
-                      + " ".join(f"{row['dims'][d]['base']:.3f}->{row['dims'][d]['fine_tuned']:.3f}"
+                      + " ".join(f"{row['dims'][d]['base']:.3f}->{row['dims'][d]['tuned']:.3f}"
                                  for d in ("384", "64")), flush=True)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print(f"written to {RESULTS.relative_to(REPO)}")
+    report_targets([], args.check)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 import yaml
-from measure import run_stage
+from measure import Target, parse_check, report_targets, run_stage
 
 from embedtune.generation.gguf import KNOWN_MODELS, verified_gguf
 from embedtune.generation.llama_server import LlamaServer
@@ -68,6 +68,7 @@ def nvda_chunks(scratch: Path) -> list[str]:
 
 
 def main() -> None:
+    args = parse_check(__doc__)
     if not NVDA.exists():
         print(f"bench/generate.py: skipped, {NVDA} is absent (the shared 10-K filings are needed)")
         return
@@ -115,6 +116,10 @@ def main() -> None:
         "samples": samples,
     }, indent=2) + "\n")
     print(f"\nwritten to {RESULTS.relative_to(REPO)}")
+    report_targets([Target("questions/s, default generator", rows["default (llamacpp), 50 chunks"]["questions_per_s"],
+                           0.7),
+                    Target("no-change rerun (s)", rows["default, rerun with nothing changed"]["wall_s"], 5.0,
+                           at_least=False)], args.check)
 
 
 def _samples(root: Path, chunks: list[str]) -> list[dict]:

@@ -1,10 +1,13 @@
-"""What the benchmarks share: a stage run in a process of its own, timed, with its peak memory."""
+"""What the benchmarks share: a stage run in a process of its own, timed, with its peak memory; the
+`--check` flag and the table of targets it checks."""
 
+import argparse
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import psutil
 
@@ -44,3 +47,40 @@ def _sample(pid: int, peak: list) -> None:
             time.sleep(0.05)
     except psutil.NoSuchProcess:
         pass
+
+
+class Target(NamedTuple):
+    name: str
+    measured: float | None  # None: not measured in this run
+    wanted: float
+    at_least: bool = True  # False: at most
+
+
+def parse_check(doc: str) -> argparse.Namespace:
+    """The command line of a benchmark without options of its own: --check."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    add_check(parser)
+    return parser.parse_args()
+
+
+def add_check(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--check", action="store_true", help="exit with status 1 when a target is missed")
+
+
+def report_targets(targets: list[Target], check: bool) -> None:
+    """Print each target beside what was measured; with --check, exit 1 when one is missed."""
+    if not targets:
+        print("\nno targets: this benchmark measures, it does not judge")
+        return
+    print(f"\n{'target':<52} {'measured':>9} {'wanted':>11}  met")
+    missed = []
+    for target in targets:
+        met = target.measured is not None and (target.measured >= target.wanted if target.at_least
+                                               else target.measured <= target.wanted)
+        measured = "-" if target.measured is None else f"{target.measured:.4g}"
+        wanted = f"{'>=' if target.at_least else '<='} {target.wanted:g}"
+        print(f"{target.name:<52} {measured:>9} {wanted:>11}  {'yes' if met else 'NO'}")
+        if not met:
+            missed.append(target.name)
+    if check and missed:
+        sys.exit(f"missed {len(missed)} of {len(targets)} targets: {'; '.join(missed)}")

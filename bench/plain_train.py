@@ -13,7 +13,7 @@ from sentence_transformers.base.sampler import BatchSamplers
 from sentence_transformers.sentence_transformer.evaluation import InformationRetrievalEvaluator, SequentialEvaluator
 from sentence_transformers.sentence_transformer.losses import MatryoshkaLoss, MultipleNegativesRankingLoss
 
-from embedtune.models import resolve_model
+from embedtune.common.models import resolve_model
 
 dataset_dir, output_dir, epochs, batch_size = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
 dims = [384, 256, 128, 64]

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
-from measure import run_command, run_stage
+from measure import parse_check, report_targets, run_command, run_stage
 from train import BATCH, EPOCHS, PAIRS, QA, stage_run, workspace
 
 REPO = Path(__file__).resolve().parents[1]
@@ -39,12 +39,12 @@ def search_runs(root: Path, contexts: list[str]) -> dict:
     first, repeated = run_command(search, root), run_command(search, root)
 
     os.chdir(root)  # params.yaml and the chunks, as the command finds them
-    from embedtune.chunking.params import ChunkParams
-    from embedtune.evaluation.params import ModelParams
-    from embedtune.params import load_params
+    from embedtune.common.models import ModelParams
+    from embedtune.common.params import load_params
+    from embedtune.common.paths import load_paths
     from embedtune.search import Index
 
-    index = Index("models/embedtune", load_params("chunk", ChunkParams).output, load_params("model", ModelParams))
+    index = Index("models/embedtune", load_paths().chunks, load_params("model", ModelParams))
     index.search(QUESTION, 5)
     latencies = []
     for _ in range(20):
@@ -57,6 +57,7 @@ def search_runs(root: Path, contexts: list[str]) -> dict:
 
 
 def main() -> None:
+    args = parse_check(__doc__)
     if not QA.exists():
         print(f"bench/scale.py: skipped, {QA} is absent (the shared financial-qa-10K set is needed)")
         return
@@ -90,6 +91,7 @@ def main() -> None:
         "two_vs_one_samples_per_second": round(ratio, 3), "search": search,
     }, indent=2) + "\n")
     print(f"written to {RESULTS.relative_to(REPO)}")
+    report_targets([], args.check)
 
 
 if __name__ == "__main__":

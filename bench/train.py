@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 import yaml
-from measure import run_command, run_stage
+from measure import Target, parse_check, report_targets, run_command, run_stage
 
 REPO = Path(__file__).resolve().parents[1]
 QA = REPO.parent / "shared" / "data" / "financial-qa-10K" / "Financial-QA-10k.csv"
@@ -46,6 +46,7 @@ def stage_run(root: Path, **train) -> dict:
 
 
 def main() -> None:
+    args = parse_check(__doc__)
     if not QA.exists():
         print(f"bench/train.py: skipped, {QA} is absent (the shared financial-qa-10K set is needed)")
         return
@@ -75,7 +76,7 @@ def main() -> None:
     for name, run in runs.items():
         print(f"{name:<38} {run['steps']:>5} {run['samples_per_second']:>9.2f} {run['wall_s']:>8.1f} "
               f"{run['peak_rss_mib']:>8}")
-    print(f"stage / plain script samples/s: {ratio:.2f}x (target >= 0.95x)")
+    print(f"stage / plain script samples/s: {ratio:.2f}x")
     print(f"batch 64: {'loss':<38} {'samples/s':>9} {'peak MiB':>8}")
     for loss, run in memory.items():
         print(f"          {loss:<38} {run['samples_per_second']:>9.2f} {run['peak_rss_mib']:>8}")
@@ -85,6 +86,7 @@ def main() -> None:
         "throughput": runs, "stage_vs_plain_samples_per_second": round(ratio, 3), "batch_64_memory": memory,
     }, indent=2) + "\n")
     print(f"written to {RESULTS.relative_to(REPO)}")
+    report_targets([Target("stage / plain script, samples/s (x)", ratio, 0.95)], args.check)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@ import pytest
 
 from conftest import run_stage, write_params
 from embedtune.chunking.split import DocumentChunker
-from embedtune.hashing import text_digest
+from embedtune.common.hashing import text_digest
+from embedtune.common.records import Chunk, check_records
 from embedtune.markdown import to_markdown
 
 
@@ -27,6 +28,7 @@ def test_default_corpus_chunks(extracted):
     run_stage("chunk", extracted)
     chunks = read_chunks(extracted)
     assert 80 <= len(chunks) <= 200
+    check_records(chunks, Chunk)
     assert len({c["chunk_id"] for c in chunks}) == len(chunks)
     for chunk in chunks:
         assert chunk["chunk_id"] == text_digest(chunk["text"])
@@ -63,7 +65,7 @@ def test_long_tables_split_by_rows_with_the_header_repeated(extracted):
 def test_token_chunks_fit_the_embedding_model(extracted):
     from transformers import AutoTokenizer
 
-    from embedtune.models import resolve_model
+    from embedtune.common.models import resolve_model
 
     write_params(extracted, chunk={"unit": "tokens", "chunk_size": 128, "chunk_overlap": 16})
     run_stage("chunk", extracted)

@@ -7,7 +7,7 @@ import pytest
 from datasets import load_from_disk
 
 from conftest import run_stage, write_params
-from embedtune.evaluation.encoder import load_encoder
+from embedtune.common.models import load_encoder
 
 
 @pytest.fixture

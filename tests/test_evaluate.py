@@ -7,7 +7,7 @@ import pytest
 from sentence_transformers.sentence_transformer.evaluation import InformationRetrievalEvaluator
 
 from conftest import run_stage, write_params
-from embedtune.evaluation.encoder import load_encoder
+from embedtune.common.models import load_encoder
 from embedtune.evaluation.retrieval import retrieval_metrics
 
 DIMS = [384, 256, 128, 64]

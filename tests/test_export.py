@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from conftest import REPO, TRAIN, run_stage, write_params
-from embedtune.evaluation.encoder import load_encoder
+from embedtune.common.models import load_encoder
 from embedtune.export.encoder import OnnxEncoder
 
 pytestmark = pytest.mark.slow

@@ -13,6 +13,7 @@ from conftest import (
     text_pdf,
     write_params,
 )
+from embedtune.common.records import Element, check_records
 
 
 def table_rows(elements, first_cell):
@@ -29,6 +30,7 @@ def test_default_corpus_elements_carry_document_page_type_and_text(extracted_def
     elements = extracted_elements(workspace)
     assert sorted(elements) == sorted(p.name for p in DEFAULT_CORPUS.glob("*.pdf"))
     for name, records in elements.items():
+        assert check_records(records, Element) == len(records)
         digest = hashlib.sha256((DEFAULT_CORPUS / name).read_bytes()).hexdigest()[:16]
         assert {r["doc_id"] for r in records} == {digest}
         assert [r["index"] for r in records] == list(range(len(records)))

@@ -74,9 +74,8 @@ def test_pickled_weights_are_refused_and_never_unpickled(tmp_path):
     safetensors: loading it fails, and the pickle never ran."""
     import torch
 
-    from embedtune.errors import StageError
-    from embedtune.evaluation.encoder import load_encoder
-    from embedtune.models import resolve_model
+    from embedtune.common.errors import StageError
+    from embedtune.common.models import load_encoder, resolve_model
 
     folder = tmp_path / "model"
     shutil.copytree(resolve_model("sentence-transformers/all-MiniLM-L6-v2"), folder)

@@ -11,6 +11,8 @@ from conftest import (
     workspace_with_chunks,
     write_params,
 )
+from embedtune.common.jsonl import read_jsonl
+from embedtune.common.records import CacheLine, Question, check_records
 from embedtune.generation.gguf import KNOWN_MODELS, verified_gguf
 from embedtune.generation.llama_server import LlamaServer
 from llm_servers import ScriptedServer
@@ -28,6 +30,8 @@ def test_openai_backend_against_a_real_llama_server_and_no_calls_on_rerun(tmp_pa
     assert generate_report(root)["calls"] == 0 and generate_report(root)["cache_hits"] == 4
     assert (root / "data" / "questions.jsonl").read_bytes() == first
     assert json.loads(first.splitlines()[0])["generator"]["backend"] == "openai"
+    assert check_records(read_jsonl(root / "data" / "questions.jsonl"), Question) >= 1
+    assert check_records(read_jsonl(root / "data" / "generate-cache.jsonl"), CacheLine) == 4
 
 
 def test_after_rechunking_only_changed_chunks_are_sent(tmp_path, chunked_default, scripted):

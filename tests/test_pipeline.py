@@ -44,14 +44,26 @@ def test_repro_twice_then_only_chunk_reruns_after_chunk_size_changes(repo):
 def test_a_learning_rate_change_reruns_only_train_and_the_tuned_evaluation(repo):
     first = sh("dvc", "repro", cwd=repo)
     assert (repo / "models" / "embedtune" / "model.safetensors").exists()
-    summary = yaml.safe_load((repo / "metrics" / "metrics.json").read_text())
-    assert {"ndcg@10", "base_ndcg@10", "gain", "bm25_ndcg@10"} <= set(summary)
+    review = json.loads((repo / "metrics" / "metrics.json").read_text())
+    assert set(review) == {"base", "tuned", "bm25", "hybrid_base", "hybrid_tuned", "documents", "chunks", "questions",
+                           "test_questions", "test_set"}
+    assert review["documents"] == 4 and review["test_set"] == "generated"
+    shown = sh("dvc", "metrics", "show", cwd=repo)
+    assert [line.split()[0] for line in shown.splitlines()[1:]] == [
+        "metrics/metrics.json", "metrics/by-dim/128.json", "metrics/by-dim/256.json", "metrics/by-dim/64.json"]
+    assert max(map(len, shown.splitlines())) <= 160, shown
     for report in ("extract", "chunk", "generate", "dataset", "baseline", "train", "tuned"):
         runtime = json.loads((repo / "metrics" / f"{report}.json").read_text())["runtime"]
         assert runtime["seconds"] > 0 and runtime["peak_rss_mib"] > 20, (report, runtime)
+    costs = {line.split()[0]: line.split()[1:] for line in sh("embedtune", "costs", cwd=repo).splitlines()[1:]}
+    train_seconds = json.loads((repo / "metrics" / "train.json").read_text())["runtime"]["seconds"]
+    assert float(costs["train"][0]) == pytest.approx(train_seconds, abs=0.05) and float(costs["all"][0]) > 0
     assert "Running stage" in first or "up to date" in first
     sh("git", "add", "-A", cwd=repo)
     sh("git", "commit", "-q", "-m", "trained", cwd=repo)
+    # Identical inputs, every stage run again: the run costs change, what review sees does not.
+    sh("dvc", "repro", "-f", cwd=repo)
+    assert sh("dvc", "metrics", "diff", cwd=repo).strip() == ""
 
     params = yaml.safe_load((repo / "params.yaml").read_text())
     params["train"]["learning_rate"] = 5e-4
@@ -59,9 +71,9 @@ def test_a_learning_rate_change_reruns_only_train_and_the_tuned_evaluation(repo)
     changed = sh("dvc", "repro", cwd=repo)
     assert set(re.findall(r"Running stage '([^']+)'", changed)) == {"train", "evaluate_tuned"}
     diff = sh("dvc", "metrics", "diff", cwd=repo)
-    assert re.search(r"metrics/metrics\.json\s+ndcg@10\s", diff), diff
-    # What the rerun cost shows beside what it scored.
-    assert re.search(r"metrics/train\.json\s+runtime\.seconds\s", diff), diff
+    assert re.search(r"metrics/metrics\.json\s+tuned\s", diff), diff
+    assert re.search(r"metrics/by-dim/64\.json\s+tuned\s", diff), diff
+    assert "runtime" not in diff and "train.json" not in diff
     plots = sh("dvc", "plots", "diff", "--json", cwd=repo)
     assert "ndcg@10 by Matryoshka dimension" in plots and "training loss" in plots
 
@@ -205,8 +217,8 @@ def test_experiments_run_queue_and_show_ndcg(repo):
                    for exp in commit.get("experiments") or []}
     assert {"lr-high", "lr-low"} <= set(experiments)
     for name in ("lr-high", "lr-low"):
-        summary = experiments[name]["metrics"]["metrics/metrics.json"]["data"]
-        assert 0 < summary["ndcg@10"] <= 1
+        review = experiments[name]["metrics"]["metrics/metrics.json"]["data"]
+        assert 0 < review["tuned"] <= 1
     assert experiments["lr-high"]["params"]["params.yaml"]["data"]["train"]["learning_rate"] == 2e-4
 
 
@@ -215,7 +227,7 @@ def test_the_users_questions_rerun_only_the_evaluations_and_lead_the_review(repo
     sh("git", "add", "-A", cwd=repo)
     sh("git", "commit", "-q", "-m", "before the questions file", cwd=repo)
     before = json.loads((repo / "metrics" / "metrics.json").read_text())
-    assert before["test_set"] == "generated" and {"hybrid_ndcg@10", "base_hybrid_ndcg@10"} <= set(before)
+    assert before["test_set"] == "generated" and {"hybrid_tuned", "hybrid_base"} <= set(before)
 
     params = yaml.safe_load((repo / "params.yaml").read_text())
     params["evaluate"]["questions_file"] = "data/questions/example.csv"
@@ -224,12 +236,13 @@ def test_the_users_questions_rerun_only_the_evaluations_and_lead_the_review(repo
     assert set(re.findall(r"Running stage '([^']+)'", changed)) == {"evaluate_base", "evaluate_tuned"}
     assert "ndcg@10 on 20 of your questions (evaluate.questions_file)" in changed
     assert "generated test questions" in changed  # the generated split, beside
-    summary = json.loads((repo / "metrics" / "metrics.json").read_text())
-    assert summary["test_set"] == "questions_file" and summary["queries"] == 20
-    assert summary["generated_test"]["queries"] == before["queries"]
+    review = json.loads((repo / "metrics" / "metrics.json").read_text())
+    assert review["test_set"] == "questions_file" and review["test_questions"] == 20
+    tuned = json.loads((repo / "metrics" / "tuned.json").read_text())
+    assert tuned["generated_test"]["queries"] == before["test_questions"]
     diff = sh("dvc", "metrics", "diff", cwd=repo)
-    assert re.search(r"metrics/metrics\.json\s+ndcg@10\s", diff), diff
-    assert re.search(r"metrics/metrics\.json\s+hybrid_ndcg@10\s", diff), diff
+    assert re.search(r"metrics/metrics\.json\s+tuned\s", diff), diff
+    assert re.search(r"metrics/metrics\.json\s+hybrid_tuned\s", diff), diff
 
     # Editing the questions file reruns the evaluations, nothing else.
     questions = repo / "data" / "questions" / "example.csv"

@@ -8,7 +8,7 @@ import pytest
 from datasets import load_from_disk
 
 from conftest import TRAIN, dataset_workspace, loss_curve, run_stage
-from embedtune.evaluation.encoder import load_encoder
+from embedtune.common.models import load_encoder
 from embedtune.evaluation.tasks import tasks_for
 
 pytestmark = pytest.mark.slow

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from conftest import REPO, dataset_workspace, run_stage, write_params
-from embedtune.errors import StageError
+from embedtune.common.errors import StageError
 from embedtune.evaluation.questions_file import ChunkIndex, map_questions, parse_pages
 
 EXAMPLE = REPO / "data" / "questions" / "example.csv"

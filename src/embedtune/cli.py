@@ -1,15 +1,15 @@
-"""The `embedtune` command: `embedtune search ...` (see embedtune.search)."""
+"""The `embedtune` command: `embedtune search ...` (embedtune.search), `embedtune costs` (embedtune.costs)."""
 
 import sys
 
-from embedtune.errors import StageError
+from embedtune.common.errors import StageError
 
-COMMANDS = {"search": "embedtune.search"}
+COMMANDS = {"search": "embedtune.search", "costs": "embedtune.costs"}
 
 
 def main() -> None:
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
-        sys.exit(f"usage: embedtune {{{','.join(COMMANDS)}}} ...  (embedtune search --help)")
+        sys.exit(f"usage: embedtune {{{','.join(COMMANDS)}}} ...  (embedtune <command> --help)")
     import importlib
 
     try:

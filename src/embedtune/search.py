@@ -1,6 +1,6 @@
 """`embedtune search`: the chunks of the corpus nearest a question, with file, pages and score.
 
-    embedtune search "What was revenue in fiscal 2025?"   # the fine-tuned model (train.output_dir)
+    embedtune search "What was revenue in fiscal 2025?"   # the fine-tuned model (paths.model)
     embedtune search --model base -k 10 "..."             # the base model (model.base_model)
     embedtune search --retriever bm25 "..."               # hybrid (default where the model has a fusion), dense, bm25
     embedtune search                                      # one question per line, until end of input
@@ -23,19 +23,17 @@ from pathlib import Path
 
 import numpy as np
 
-from embedtune.chunking.params import ChunkParams
-from embedtune.errors import StageError
+from embedtune.common.errors import StageError
+from embedtune.common.hashing import file_digest, params_digest
+from embedtune.common.jsonl import read_jsonl
+from embedtune.common.models import ModelParams, load_encoder, resolve_model
+from embedtune.common.params import load_params
+from embedtune.common.paths import load_paths
 from embedtune.evaluation.bm25 import Bm25Index
-from embedtune.evaluation.encoder import load_encoder
 from embedtune.evaluation.hybrid import describe, fuse, plain_rrf, saved_fusion
-from embedtune.evaluation.params import EvaluateParams, ModelParams
+from embedtune.evaluation.params import EvaluateParams
 from embedtune.evaluation.retrieval import normalised
 from embedtune.generation.gguf import cache_dir
-from embedtune.hashing import file_digest, params_digest
-from embedtune.jsonl import read_jsonl
-from embedtune.models import resolve_model
-from embedtune.params import load_params
-from embedtune.training.params import TrainParams
 
 
 class Index:
@@ -109,7 +107,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     model = load_params("model", ModelParams)
     if args.model == "tuned":
-        name = str(load_params("train", TrainParams).output_dir)
+        name = str(load_paths().model)
         if not Path(name).exists():
             raise StageError(f"search: no fine-tuned model at {name}; run `dvc repro` (or `dvc pull`), "
                              "or search with --model base")
@@ -119,7 +117,7 @@ def main(argv: list[str] | None = None) -> None:
     retriever = args.retriever or ("hybrid" if fusion else "dense")
     fusion = fusion or plain_rrf(load_params("evaluate", EvaluateParams).hybrid)
     started = time.perf_counter()
-    index = Index(name, load_params("chunk", ChunkParams).output, model, retriever, fusion)
+    index = Index(name, load_paths().chunks, model, retriever, fusion)
     how = {"hybrid": f"hybrid ({describe(fusion)})", "dense": "dense", "bm25": "bm25"}[retriever]
     print(f"index: {len(index.chunks)} chunks, {'cached' if index.cached else 'encoded'} "
           f"in {time.perf_counter() - started:.1f} s; model {name}; {how}", file=sys.stderr)

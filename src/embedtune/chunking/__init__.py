@@ -1,0 +1,1 @@
+"""Stage `chunk`'s parts: splitting elements into chunks, measuring their length."""

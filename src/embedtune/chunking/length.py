@@ -5,8 +5,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from embedtune.chunking.params import ChunkParams
-from embedtune.models import resolve_model
-from embedtune.params import ParamsError
+from embedtune.common.models import resolve_model
+from embedtune.common.params import ParamsError
 
 
 def length_function(params: ChunkParams) -> Callable[[str], int]:

@@ -5,20 +5,22 @@ from typing import Literal
 
 from pydantic import Field, PositiveInt, model_validator
 
-from embedtune.params import Section
+from embedtune.common.params import Section
 
 
 class ChunkParams(Section):
-    extracted_dir: Path = Path("data/extracted")
-    output: Path = Path("data/chunks.jsonl")
-    report: Path = Path("metrics/chunk.json")
-    unit: Literal["characters", "tokens"] = "characters"
-    chunk_size: PositiveInt = 800
-    chunk_overlap: int = Field(default=120, ge=0)
-    # Tokenizer that measures `tokens`: the embedding model's own, so that no chunk
-    # is cut off by its max sequence length.
-    tokenizer: str = "sentence-transformers/all-MiniLM-L6-v2"
-    drop_element_types: list[str] = ["Header", "Footer", "PageNumber", "PageBreak"]
+    """Elements into retrieval chunks, with langchain-text-splitters; a table is its own chunk."""
+
+    report: Path = Field(Path("metrics/chunk.json"), description="Chunk counts and sizes; what the stage cost.")
+    unit: Literal["characters", "tokens"] = Field("characters", description="What chunk_size and chunk_overlap "
+                                                  "count: characters, or tokens of `tokenizer`.")
+    chunk_size: PositiveInt = Field(800, description="The largest chunk, in `unit`s.")
+    chunk_overlap: int = Field(120, ge=0, description="How much consecutive chunks of prose share, in `unit`s.")
+    tokenizer: str = Field("sentence-transformers/all-MiniLM-L6-v2", description="The tokenizer that measures "
+                           "`tokens`: the embedding model's own, so that no chunk is cut off by its maximum "
+                           "sequence length.")
+    drop_element_types: list[str] = Field(["Header", "Footer", "PageNumber", "PageBreak"],
+                                          description="unstructured's element types left out of the chunks.")
 
     @model_validator(mode="after")
     def _overlap_below_size(self):

@@ -1,0 +1,1 @@
+"""Stage `dataset`'s parts: generated pairs or labelled files into splits, hard negatives."""

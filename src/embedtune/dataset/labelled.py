@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from embedtune.common.errors import StageError
+from embedtune.common.hashing import text_digest
 from embedtune.dataset.formats import FORMATS
-from embedtune.errors import StageError
-from embedtune.hashing import text_digest
 
 READERS = {".csv": pd.read_csv, ".jsonl": lambda path: pd.read_json(path, lines=True), ".parquet": pd.read_parquet}
 # With format auto, the first format whose columns the file has; triplets before pairs, as

@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from embedtune.errors import StageError
-from embedtune.jsonl import read_jsonl
+from embedtune.common.errors import StageError
+from embedtune.common.jsonl import read_jsonl
 
 
 def generated_pairs(questions: Path, chunks: Path) -> tuple[list[dict], list[dict]]:

@@ -5,43 +5,49 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from embedtune.params import Section
+from embedtune.common.params import Section
 
 
 class Columns(Section):
     """The labelled file's column for each role of embedtune.dataset.formats.FORMATS."""
 
-    anchor: str = "question"
-    positive: str = "context"
-    negative: str = "negative"
-    sentence1: str = "sentence1"
-    sentence2: str = "sentence2"
-    score: str = "score"
-    text: str = "text"
-    label: str = "label"
+    anchor: str = Field("question", description="pairs, triplets: the query.")
+    positive: str = Field("context", description="pairs, triplets: the passage that answers it.")
+    negative: str = Field("negative", description="triplets: a passage that does not.")
+    sentence1: str = Field("sentence1", description="scored_pairs: the first text.")
+    sentence2: str = Field("sentence2", description="scored_pairs: the second text.")
+    score: str = Field("score", description="scored_pairs: their similarity, in [0, 1].")
+    text: str = Field("text", description="labelled_texts: the text.")
+    label: str = Field("label", description="labelled_texts: its class.")
 
 
 class HardNegatives(Section):
-    """Mined negatives for the training questions (pairs only): embedtune.dataset.negatives."""
+    """Negatives mined with the base model for the training questions (pairs only)."""
 
-    count: int = Field(default=0, ge=0)  # negatives per question, a training row each; 0: off
-    relative_margin: float = Field(default=0.05, ge=0, lt=1)  # skip passages scoring within 5% of the positive
-    range_max: int = Field(default=50, gt=0)  # among the base model's nearest passages
-    batch_size: int = Field(default=32, gt=0)
-    seed: int = 42  # the random negative of a question that has no mined one
+    count: int = Field(0, ge=0, description="Negatives per question, a training row each; 0: off (1 scored lower "
+                       "on a 10-K).")
+    relative_margin: float = Field(0.05, ge=0, lt=1, description="Skip passages scoring within this share of the "
+                                   "question's own passage: likely answers too.")
+    range_max: int = Field(50, gt=0, description="Mine among the base model's this many nearest passages.")
+    batch_size: int = Field(32, gt=0, description="Encoding batch size.")
+    seed: int = Field(42, description="The seed of the random negative of a question with none outside the "
+                      "margin.")
 
 
 class DatasetParams(Section):
-    questions: Path = Path("data/questions.jsonl")
-    chunks: Path = Path("data/chunks.jsonl")
-    output_dir: Path = Path("data/dataset")
-    report: Path = Path("metrics/dataset.json")
-    test_size: float = Field(default=0.2, gt=0, lt=1)
-    validation_size: float = Field(default=0.1, ge=0, lt=1)
-    seed: int = 42
-    # A user's own labelled data (CSV, JSONL or Parquet) instead of the generated questions.
-    labelled_file: Path | None = None
-    format: Literal["auto", "pairs", "triplets", "scored_pairs", "labelled_texts"] = "auto"
+    """(question, chunk) pairs, or the user's labelled data, into a Hugging Face DatasetDict split by chunk."""
+
+    report: Path = Field(Path("metrics/dataset.json"), description="Rows and groups per split; what the stage "
+                         "cost.")
+    test_size: float = Field(0.2, gt=0, lt=1, description="The test split's share of the chunks with questions "
+                             "(the split is by chunk: no chunk in two splits).")
+    validation_size: float = Field(0.1, ge=0, lt=1, description="The validation split's share: it picks the best "
+                                   "checkpoint and the hybrid fusion.")
+    seed: int = Field(42, description="The seed of the split.")
+    labelled_file: Path | None = Field(None, description="Your own labelled data (CSV, JSONL, Parquet) instead of "
+                                       "the generated questions.")
+    format: Literal["auto", "pairs", "triplets", "scored_pairs", "labelled_texts"] = Field(
+        "auto", description="The labelled file's format; auto: from its columns.")
     columns: Columns = Columns()
     hard_negatives: HardNegatives = HardNegatives()
 

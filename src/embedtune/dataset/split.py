@@ -7,7 +7,7 @@ of them. Scored pairs are grouped by their first sentence, labelled texts by the
 import random
 from collections.abc import Callable
 
-from embedtune.hashing import text_digest
+from embedtune.common.hashing import text_digest
 
 GROUP_OF: dict[str, Callable[[dict], str]] = {
     "pairs": lambda row: row["chunk_id"],

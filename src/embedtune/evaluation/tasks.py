@@ -12,9 +12,9 @@ import numpy as np
 from datasets import DatasetDict
 from scipy.stats import pearsonr, spearmanr
 
+from embedtune.common.hashing import text_digest
 from embedtune.dataset.formats import format_of
 from embedtune.evaluation.retrieval import normalised, retrieval_metrics
-from embedtune.hashing import text_digest
 
 
 def encode(encoder, texts: list[str], prompt: str, batch_size: int, progress: bool) -> np.ndarray:

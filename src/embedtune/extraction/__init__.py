@@ -1,0 +1,1 @@
+"""Stage `extract`'s parts: PDFs into elements with unstructured, tables with pdfplumber."""

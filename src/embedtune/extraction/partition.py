@@ -3,7 +3,7 @@
 import io
 import re
 
-from embedtune.errors import StageError
+from embedtune.common.errors import StageError
 from embedtune.extraction.tables import Table, extract_tables
 from embedtune.markdown import to_markdown
 

@@ -8,7 +8,7 @@ manifest is rewritten after every document, so an interrupted run resumes where 
 
 from pathlib import Path
 
-from embedtune.jsonl import read_json, read_jsonl, write_json, write_jsonl
+from embedtune.common.jsonl import read_json, read_jsonl, write_json, write_jsonl
 
 MANIFEST = "manifest.json"
 

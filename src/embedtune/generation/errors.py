@@ -1,4 +1,4 @@
-from embedtune.errors import StageError
+from embedtune.common.errors import StageError
 
 
 class GenerationError(StageError):

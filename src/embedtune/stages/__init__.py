@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from embedtune.errors import StageError
+from embedtune.common.errors import StageError
 
 # Below this, a failed write is taken for a full disk even when the library that wrote
 # (torch, Arrow) reported it as something else.

@@ -12,19 +12,21 @@ from tqdm import tqdm
 from embedtune.chunking.length import length_function
 from embedtune.chunking.params import ChunkParams
 from embedtune.chunking.split import DocumentChunker
-from embedtune.errors import StageError
-from embedtune.hashing import text_digest
-from embedtune.jsonl import read_jsonl, write_json, write_jsonl
-from embedtune.params import load_params
-from embedtune.runtime import runtime
+from embedtune.common.errors import StageError
+from embedtune.common.hashing import text_digest
+from embedtune.common.jsonl import read_jsonl, write_json, write_jsonl
+from embedtune.common.params import load_params
+from embedtune.common.paths import load_paths
+from embedtune.common.runtime import runtime
 from embedtune.stages import run
 
 
 def main() -> None:
     params = load_params("chunk", ChunkParams)
+    paths = load_paths()
     length = length_function(params)
     chunker = DocumentChunker(params.chunk_size, params.chunk_overlap, length, params.drop_element_types)
-    documents = sorted(params.extracted_dir.glob("*.jsonl"), key=lambda path: next(read_jsonl(path))["file_name"])
+    documents = sorted(paths.extracted.glob("*.jsonl"), key=lambda path: next(read_jsonl(path))["file_name"])
 
     chunks, seen, duplicates = [], set(), 0
     for path in tqdm(documents, desc="chunk", unit="doc"):
@@ -38,8 +40,8 @@ def main() -> None:
             chunks.append({"chunk_id": chunk_id, "doc_id": elements[0]["doc_id"],
                            "file_name": elements[0]["file_name"], "position": position, **chunk})
     if not chunks:
-        raise StageError(f"chunk: the extracted documents in {params.extracted_dir}/ hold no text to chunk")
-    write_jsonl(params.output, chunks)
+        raise StageError(f"chunk: the extracted documents in {paths.extracted}/ hold no text to chunk")
+    write_jsonl(paths.chunks, chunks)
 
     lengths = [length(chunk["text"]) for chunk in chunks]
     write_json(params.report, {

@@ -16,18 +16,18 @@ import time
 
 from datasets import Dataset, DatasetDict
 
+from embedtune.common.errors import StageError
+from embedtune.common.jsonl import write_json
+from embedtune.common.models import ModelParams, load_encoder
+from embedtune.common.params import ParamsError, load_params
+from embedtune.common.paths import load_paths
+from embedtune.common.runtime import runtime
 from embedtune.dataset.formats import FORMATS
 from embedtune.dataset.labelled import labelled_rows
 from embedtune.dataset.negatives import add_hard_negatives
 from embedtune.dataset.pairs import generated_pairs
 from embedtune.dataset.params import DatasetParams
 from embedtune.dataset.split import GROUP_OF, split_by_group
-from embedtune.errors import StageError
-from embedtune.evaluation.encoder import load_encoder
-from embedtune.evaluation.params import ModelParams
-from embedtune.jsonl import write_json
-from embedtune.params import ParamsError, load_params
-from embedtune.runtime import runtime
 from embedtune.stages import run
 
 
@@ -47,6 +47,7 @@ def with_hard_negatives(splits: dict, corpus: list[dict], format: str, params: D
 
 def main() -> None:
     params = load_params("dataset", DatasetParams)
+    paths = load_paths()
     columns = params.columns.model_dump()
     if params.labelled_file:
         format, rows, corpus = labelled_rows(params.labelled_file, params.format, columns)
@@ -55,7 +56,7 @@ def main() -> None:
               f"{', '.join(f'{role}={columns[role]!r}' for role in FORMATS[format])})")
     elif params.format in ("auto", "pairs"):
         format = "pairs"
-        rows, corpus = generated_pairs(params.questions, params.chunks)
+        rows, corpus = generated_pairs(paths.questions, paths.chunks)
     else:
         raise ParamsError(f"dataset.format: generated questions make pairs, not {params.format}; "
                           "set dataset.labelled_file for other formats")
@@ -79,7 +80,7 @@ def main() -> None:
     dataset = DatasetDict({name: Dataset.from_list(split) for name, split in splits.items() if split})
     if corpus:
         dataset["corpus"] = Dataset.from_list(corpus)
-    dataset.save_to_disk(str(params.output_dir))
+    dataset.save_to_disk(str(paths.dataset))
     counts = {name: len(split) for name, split in splits.items()}
     write_json(params.report, {
         "format": format,

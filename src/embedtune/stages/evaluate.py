@@ -13,39 +13,43 @@ why), and the generated test split is reported beside it under generated_test.
 
     python -m embedtune.stages.evaluate                    # the base model -> evaluate.baseline_report
     python -m embedtune.stages.evaluate --tuned MODEL_DIR  # the fine-tuned one -> evaluate.tuned_report,
-                                                           # and the comparison -> evaluate.report
+                                                           # and for review -> evaluate.report (full dimension),
+                                                           # evaluate.report_by_dim (the others), evaluate.plot
 """
 
 import argparse
+import shutil
 import time
 from pathlib import Path
 
 from datasets import load_from_disk
 
+from embedtune.common.errors import StageError
+from embedtune.common.jsonl import read_json, read_jsonl, write_json
+from embedtune.common.models import ModelParams, load_encoder
+from embedtune.common.params import ParamsError, load_params
+from embedtune.common.paths import Paths, load_paths
+from embedtune.common.runtime import runtime
 from embedtune.dataset.formats import format_of
-from embedtune.errors import StageError
 from embedtune.evaluation.corpus import EncodedCorpus, fusion_on_validation
-from embedtune.evaluation.encoder import load_encoder
 from embedtune.evaluation.hybrid import describe, plain_rrf, saved_fusion
-from embedtune.evaluation.params import EvaluateParams, ModelParams
+from embedtune.evaluation.params import EvaluateParams
 from embedtune.evaluation.questions_file import map_questions
 from embedtune.evaluation.tasks import RetrievalTask, tasks_for
-from embedtune.jsonl import read_json, read_jsonl, write_json
-from embedtune.params import ParamsError, load_params
-from embedtune.runtime import runtime
 from embedtune.stages import run
-from embedtune.summary import print_comparison
+from embedtune.summary import comparison, print_comparison
 
 
-def evaluate(model_name: str, model: ModelParams, params: EvaluateParams) -> dict:
-    if not (params.dataset_dir / "dataset_dict.json").exists():
-        raise StageError(f"evaluate: no dataset at {params.dataset_dir}; run `dvc repro dataset` first")
-    dataset = load_from_disk(str(params.dataset_dir))
+def evaluate(model_name: str, model: ModelParams, params: EvaluateParams, paths: Paths) -> dict:
+    if not (paths.dataset / "dataset_dict.json").exists():
+        raise StageError(f"evaluate: no dataset at {paths.dataset}; run `dvc repro dataset` first")
+    dataset = load_from_disk(str(paths.dataset))
     if params.split not in dataset:
         raise StageError(f"evaluate: the dataset has no {params.split} split (it has {', '.join(dataset)})")
+    # The labelled-data path has no chunks of its own when a stage runs outside the pipeline.
+    chunks = list(read_jsonl(paths.chunks)) if paths.chunks.exists() else []
     user_questions = None
     if params.questions_file:
-        chunks = list(read_jsonl(params.chunks))
         user_questions = map_questions(params.questions_file, params.questions_dir, params.columns.model_dump(),
                                        chunks)
     encoder = load_encoder(model_name)
@@ -80,6 +84,9 @@ def evaluate(model_name: str, model: ModelParams, params: EvaluateParams) -> dic
     else:
         result |= {"test_set": "generated", **generated}
     result[headline.headline] = result["dims"][str(params.dims[0])][headline.headline]
+    result["counts"] = {**({"documents": len({chunk["doc_id"] for chunk in chunks}), "chunks": len(chunks)}
+                           if chunks else {}),
+                        "questions": sum(len(split) for split in dataset.values()), "test_questions": result["queries"]}
     for task in others:
         result[task.name] = {str(dim): metrics for dim, metrics in task.measure(encoder, params.dims,
                                                                                 params.batch_size).items()}
@@ -87,47 +94,13 @@ def evaluate(model_name: str, model: ModelParams, params: EvaluateParams) -> dic
     return result
 
 
-def compare(base: dict, tuned: dict, metric: str) -> dict:
-    """Per dimension: base, fine-tuned, gain, and each one's hybrid where there is one."""
-    dims = {}
-    for dim in tuned["dims"]:
-        if dim not in base["dims"]:
-            continue
-        row = {"base": base["dims"][dim][metric], "fine_tuned": tuned["dims"][dim][metric]}
-        row["gain"] = row["fine_tuned"] - row["base"]
-        if "hybrid" in tuned:
-            row["hybrid_base"] = base["hybrid"]["dims"][dim][metric]
-            row["hybrid_fine_tuned"] = tuned["hybrid"]["dims"][dim][metric]
-        dims[dim] = row
-    summary = {"queries": tuned["queries"], "dims": dims}
-    if "bm25" in tuned:
-        summary[f"bm25_{metric}"] = tuned["bm25"][metric]
-    return summary
-
-
-def comparison(base: dict, tuned: dict) -> dict:
-    """The headline for `dvc metrics diff`: the fine-tuned model's headline metric (ndcg@10 for
-    retrieval) at full dimension, what the base model scored, the gain; hybrid and BM25 beside them.
-    On the user's questions when evaluate.questions_file is set, with the generated test split beside."""
-    metric = tuned["headline"]
-    full = next(iter(tuned["dims"]))
-    summary = {
-        "headline": metric,
-        "test_set": tuned["test_set"],
-        metric: tuned[metric],
-        f"base_{metric}": base[metric],
-        "gain": tuned[metric] - base[metric],
-        "split": tuned["split"],
-    }
-    headline = compare(base, tuned, metric)
-    if "hybrid" in tuned:
-        summary[f"hybrid_{metric}"] = headline["dims"][full]["hybrid_fine_tuned"]
-        summary[f"base_hybrid_{metric}"] = headline["dims"][full]["hybrid_base"]
-        summary["fusion"] = {key: tuned["hybrid"]["fusion"][key] for key in ("fusion", "dense_weight")}
-    summary |= headline
-    if "generated_test" in tuned:
-        summary["generated_test"] = compare(base["generated_test"], tuned["generated_test"], metric)
-    return summary
+def review_rows(summary: dict) -> dict[str, dict]:
+    """Per dimension, the scores a reviewer reads in `dvc metrics show` and `dvc metrics diff`: the
+    same keys in every row (one file per row), so the table stays a few columns wide."""
+    bm25 = summary.get(f"bm25_{summary['headline']}")
+    extra = {"bm25": bm25} if bm25 is not None else {}
+    return {dim: {key: value for key, value in row.items() if key != "gain"} | extra
+            for dim, row in summary["dims"].items()}
 
 
 def describe_test_set(result: dict) -> str:
@@ -161,12 +134,13 @@ def print_table(result: dict) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tuned", type=Path, help="the fine-tuned model's folder (train.output_dir)")
+    parser.add_argument("--tuned", type=Path, help="the fine-tuned model's folder (paths.model)")
     tuned_dir = parser.parse_args().tuned
     params = load_params("evaluate", EvaluateParams)
     model = load_params("model", ModelParams)
+    paths = load_paths()
     if tuned_dir is None:
-        result = evaluate(model.base_model, model, params)
+        result = evaluate(model.base_model, model, params, paths)
         write_json(params.baseline_report, {**result, "runtime": runtime()})
         print(f"evaluate: {model.base_model} on {describe_test_set(result)}")
         print_table(result)
@@ -175,13 +149,16 @@ def main() -> None:
         return
     if not params.baseline_report.exists():
         raise StageError(f"evaluate: {params.baseline_report} is missing; run `dvc repro evaluate_base` first")
-    result = evaluate(str(tuned_dir), model, params)
+    result = evaluate(str(tuned_dir), model, params, paths)
     write_json(params.tuned_report, {**result, "runtime": runtime()})
     summary = comparison(read_json(params.baseline_report), result)
-    write_json(params.report, summary)
-    bm25 = summary.get(f"bm25_{summary['headline']}")
-    write_json(params.plot, [{"dim": int(dim), **{key: value for key, value in row.items() if key != "gain"},
-                              **({"bm25": bm25} if bm25 is not None else {})} for dim, row in summary["dims"].items()])
+    rows = review_rows(summary)
+    full, *smaller = rows
+    write_json(params.report, {**rows[full], **result["counts"], "test_set": result["test_set"]})
+    shutil.rmtree(params.report_by_dim, ignore_errors=True)
+    for dim in smaller:
+        write_json(params.report_by_dim / f"{dim}.json", rows[dim])
+    write_json(params.plot, [{"dim": int(dim), **row} for dim, row in rows.items()])
     print_comparison(summary)
 
 

@@ -15,16 +15,17 @@ import time
 import numpy as np
 from datasets import load_from_disk
 
-from embedtune.errors import StageError
-from embedtune.evaluation.encoder import load_encoder
-from embedtune.evaluation.params import EvaluateParams, ModelParams
+from embedtune.common.errors import StageError
+from embedtune.common.jsonl import write_json
+from embedtune.common.models import ModelParams, load_encoder
+from embedtune.common.params import load_params
+from embedtune.common.paths import load_paths
+from embedtune.common.runtime import runtime
+from embedtune.evaluation.params import EvaluateParams
 from embedtune.evaluation.tasks import tasks_for
 from embedtune.export.encoder import OnnxEncoder
 from embedtune.export.onnx import export_onnx, quantise_int8
 from embedtune.export.params import FORMATS, ExportParams
-from embedtune.jsonl import write_json
-from embedtune.params import load_params
-from embedtune.runtime import runtime
 from embedtune.stages import run
 
 
@@ -47,13 +48,14 @@ def main() -> None:
     params = load_params("export", ExportParams)
     model_params = load_params("model", ModelParams)
     evaluate_params = load_params("evaluate", EvaluateParams)
-    if not (params.model_dir / "config_sentence_transformers.json").exists():
-        raise StageError(f"export: no fine-tuned model at {params.model_dir}; run `dvc repro train` first")
-    dataset = load_from_disk(str(params.dataset_dir))
+    paths = load_paths()
+    if not (paths.model / "config_sentence_transformers.json").exists():
+        raise StageError(f"export: no fine-tuned model at {paths.model}; run `dvc repro train` first")
+    dataset = load_from_disk(str(paths.dataset))
     if params.split not in dataset:
         raise StageError(f"export: the dataset has no {params.split} split (it has {', '.join(dataset)})")
 
-    model = load_encoder(str(params.model_dir)).to("cpu")
+    model = load_encoder(str(paths.model)).to("cpu")
     folder = params.output_dir / target
     shutil.rmtree(folder, ignore_errors=True)
     path = export_onnx(model, folder, params.opset, model_params.query_prompt, model_params.document_prompt)

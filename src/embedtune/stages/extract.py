@@ -19,15 +19,16 @@ from tqdm import tqdm
 
 import embedtune.extraction
 import embedtune.markdown
+from embedtune.common.hashing import file_digest, params_digest, text_digest
+from embedtune.common.jsonl import write_json
+from embedtune.common.params import load_params
+from embedtune.common.paths import load_paths
+from embedtune.common.runtime import runtime
 from embedtune.extraction.document import submit_document
 from embedtune.extraction.params import ExtractParams
 from embedtune.extraction.partition import require_spacy_model
 from embedtune.extraction.pdf_file import CorpusFileError
 from embedtune.extraction.store import ExtractedStore
-from embedtune.hashing import file_digest, params_digest, text_digest
-from embedtune.jsonl import write_json
-from embedtune.params import load_params
-from embedtune.runtime import runtime
 from embedtune.stages import run
 
 ToExtract = tuple[str, str, Path]  # doc_id, file name in the corpus, path
@@ -147,7 +148,7 @@ def main() -> None:
     params = load_params("extract", ExtractParams)
     started = time.perf_counter()
     pdfs = find_pdfs(params.corpus_dir)
-    store = ExtractedStore(params.output_dir, settings_fingerprint(params))
+    store = ExtractedStore(load_paths().extracted, settings_fingerprint(params))
     report: dict[str, dict] = {}
     to_extract = plan(pdfs, params.corpus_dir, store, report)
     if to_extract:

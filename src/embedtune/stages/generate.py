@@ -14,8 +14,12 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from tqdm import tqdm
 
-from embedtune.evaluation.encoder import load_encoder
-from embedtune.evaluation.params import ModelParams
+from embedtune.common.hashing import params_digest, text_digest
+from embedtune.common.jsonl import read_jsonl, write_json, write_jsonl
+from embedtune.common.models import ModelParams, load_encoder
+from embedtune.common.params import load_params
+from embedtune.common.paths import load_paths
+from embedtune.common.runtime import runtime
 from embedtune.generation.backends import open_backend
 from embedtune.generation.cache import GenerationCache
 from embedtune.generation.errors import GenerationError, MalformedResponse
@@ -23,10 +27,6 @@ from embedtune.generation.params import GenerateParams
 from embedtune.generation.questions import QuestionFilter, parse_reply
 from embedtune.generation.round_trip import passes_round_trip
 from embedtune.generation.sample import sample_chunks
-from embedtune.hashing import params_digest, text_digest
-from embedtune.jsonl import read_jsonl, write_json, write_jsonl
-from embedtune.params import load_params
-from embedtune.runtime import runtime
 from embedtune.stages import run
 
 
@@ -101,9 +101,10 @@ def ask(backend, template: str, params: GenerateParams, chunks: list[dict], keys
 
 def main() -> None:
     params = load_params("generate", GenerateParams)
+    paths = load_paths()
     started = time.perf_counter()
     template = params.prompt.read_text(encoding="utf-8")
-    corpus = list(read_jsonl(params.chunks))
+    corpus = list(read_jsonl(paths.chunks))
     chunks = sample_chunks(corpus, params.max_chunks, params.seed)
     backend = open_backend(params)
     keys = {chunk["chunk_id"]: cache_key(backend.identity, template, params, chunk["text"]) for chunk in chunks}
@@ -129,7 +130,7 @@ def main() -> None:
                                    model.query_prompt, model.document_prompt)
         question_filter.drops["failed_round_trip"] += passed.count(False)
         rows = [row for row, kept in zip(rows, passed, strict=True) if kept]
-    write_jsonl(params.output, rows)
+    write_jsonl(paths.questions, rows)
 
     seconds = time.perf_counter() - started
     write_json(params.report, {

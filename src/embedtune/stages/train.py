@@ -4,7 +4,7 @@ By default MatryoshkaLoss over MultipleNegativesRankingLoss (every other trainin
 a negative) with batches without duplicate texts; train.loss picks another loss that fits the
 dataset's format (embedtune.training.losses). After each evaluation the validation split is
 scored at every Matryoshka dimension (ndcg@10 for pairs); the best checkpoint at the smallest
-dimension is the model saved to train.output_dir, with sentence-transformers' model card, and the
+dimension is the model saved to paths.model, with sentence-transformers' model card, and the
 fusion of BM25 with it that scores best on validation (embedtune.evaluation.hybrid), which search
 and the evaluation use.
 """
@@ -17,18 +17,19 @@ import torch
 from datasets import load_from_disk
 from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments
 
+from embedtune.common.errors import StageError
+from embedtune.common.jsonl import write_json
+from embedtune.common.models import ModelParams, load_encoder
+from embedtune.common.params import ParamsError, load_params
+from embedtune.common.paths import load_paths
+from embedtune.common.runtime import runtime
 from embedtune.dataset.formats import format_of
-from embedtune.errors import StageError
 from embedtune.evaluation.corpus import fusion_on_validation
-from embedtune.evaluation.encoder import load_encoder
 from embedtune.evaluation.evaluator import MatryoshkaEvaluator
 from embedtune.evaluation.hybrid import FILE_NAME as HYBRID_FILE
 from embedtune.evaluation.hybrid import METRIC, describe
-from embedtune.evaluation.params import EvaluateParams, ModelParams
+from embedtune.evaluation.params import EvaluateParams
 from embedtune.evaluation.tasks import tasks_for
-from embedtune.jsonl import write_json
-from embedtune.params import ParamsError, load_params
-from embedtune.runtime import runtime
 from embedtune.stages import run
 from embedtune.training.checkpoints import last_checkpoint, run_dir
 from embedtune.training.curves import curves_callback
@@ -37,13 +38,13 @@ from embedtune.training.losses import batch_sampler, build_loss, check_loss_fits
 from embedtune.training.params import TrainParams
 
 # Where a run is kept, not what it computes: left out of the run's identity.
-BOOKKEEPING = {"output_dir", "checkpoints_dir", "keep_checkpoints", "curves_dir", "report"}
+BOOKKEEPING = {"checkpoints_dir", "keep_checkpoints", "curves_dir", "report"}
 
 
-def load_splits(params: TrainParams):
-    if not (params.dataset_dir / "dataset_dict.json").exists():
-        raise StageError(f"train: no dataset at {params.dataset_dir}; run `dvc repro dataset` first")
-    dataset = load_from_disk(str(params.dataset_dir))
+def load_splits(folder: Path):
+    if not (folder / "dataset_dict.json").exists():
+        raise StageError(f"train: no dataset at {folder}; run `dvc repro dataset` first")
+    dataset = load_from_disk(str(folder))
     for name in ("train", "validation"):
         if name not in dataset:
             raise StageError(f"train: the {name} split is empty; the best checkpoint is chosen on validation, "
@@ -87,8 +88,9 @@ def hybrid_card_section(fusion: dict) -> str:
 
 def main() -> None:
     params = load_params("train", TrainParams)
+    paths = load_paths()
     model_params = load_params("model", ModelParams)
-    dataset = load_splits(params)
+    dataset = load_splits(paths.dataset)
     format = format_of(dataset["train"].column_names)
     check_loss_fits(params.loss, format)
     model = load_encoder(model_params.base_model)
@@ -100,7 +102,7 @@ def main() -> None:
     model.model_card_data.base_model = model_params.base_model
 
     identity = {"train": params.model_dump(mode="json", exclude=BOOKKEEPING), "model": model_params.model_dump()}
-    folder = run_dir(params.checkpoints_dir, identity, params.dataset_dir)
+    folder = run_dir(params.checkpoints_dir, identity, paths.dataset)
     checkpoint = last_checkpoint(folder)
     resumed_step = int(checkpoint.name.split("-")[1]) if checkpoint else None
     if params.nproc > 1 and not is_worker():
@@ -155,7 +157,7 @@ def main() -> None:
         return
 
     fusion = fusion_on_validation(dataset, model, model_params, load_params("evaluate", EvaluateParams).hybrid)
-    save_replacing(model, params.output_dir, fusion)
+    save_replacing(model, paths.model, fusion)
     shutil.rmtree(params.curves_dir, ignore_errors=True)
     shutil.copytree(folder / "curves", params.curves_dir)
     state = trainer.state
@@ -182,7 +184,7 @@ def main() -> None:
         shutil.rmtree(folder)
     print(f"train: {report['steps']} steps on {report['train_rows']} training rows ({format}) in {seconds:.0f} s; "
           f"best step {report['best_step']} (validation {task.headline} at {evaluator.dims[-1]}d "
-          f"{state.best_metric:.4f}); model saved to {params.output_dir}, with its hybrid fusion: {describe(fusion)} "
+          f"{state.best_metric:.4f}); model saved to {paths.model}, with its hybrid fusion: {describe(fusion)} "
           f"(chosen on {fusion['chosen_on']})")
 
 

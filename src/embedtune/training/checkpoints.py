@@ -10,7 +10,7 @@ import re
 import shutil
 from pathlib import Path
 
-from embedtune.hashing import file_digest, params_digest
+from embedtune.common.hashing import file_digest, params_digest
 
 CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
 

@@ -3,8 +3,8 @@
 from sentence_transformers.base.sampler import BatchSamplers
 from sentence_transformers.sentence_transformer import losses
 
+from embedtune.common.errors import StageError
 from embedtune.dataset.formats import FORMATS
-from embedtune.errors import StageError
 from embedtune.training.params import TrainParams
 
 FITTING_LOSSES = {

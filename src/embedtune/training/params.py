@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import Field, PositiveFloat, PositiveInt, field_validator, model_validator
 
-from embedtune.params import Section
+from embedtune.common.params import Section
 
 LOSSES = (
     "MultipleNegativesRankingLoss", "CachedMultipleNegativesRankingLoss", "GISTEmbedLoss", "TripletLoss",
@@ -14,34 +14,45 @@ LOSSES = (
 
 
 class TrainParams(Section):
-    dataset_dir: Path = Path("data/dataset")
-    output_dir: Path = Path("models/embedtune")
-    # Checkpoints of a run in progress, one folder per (params, data): an interrupted run resumes
-    # from its last checkpoint. Not a DVC output, so DVC does not delete it before the rerun.
-    checkpoints_dir: Path = Path("models/checkpoints")
-    keep_checkpoints: bool = False
-    curves_dir: Path = Path("metrics/train-curves")
-    report: Path = Path("metrics/train.json")
-    loss: Literal[LOSSES] = "MultipleNegativesRankingLoss"
-    mini_batch_size: PositiveInt = 16  # CachedMultipleNegativesRankingLoss: texts per forward pass
-    # ContrastiveLoss on scored pairs: a score at or above the threshold is a similar pair.
-    contrastive_threshold: float = Field(default=0.5, gt=0, lt=1)
-    contrastive_margin: PositiveFloat = 0.5
-    matryoshka_dims: list[PositiveInt] = [384, 256, 128, 64]  # empty: the loss at full dimension only
-    epochs: PositiveFloat = 8
-    batch_size: PositiveInt = 16
-    learning_rate: PositiveFloat = 5e-5
-    warmup_ratio: float = Field(default=0.1, ge=0, lt=1)
-    weight_decay: float = Field(default=0.0, ge=0)
-    seed: int = 42
-    eval_strategy: Literal["epoch", "steps"] = "epoch"  # checkpoints are saved on the same schedule
-    eval_steps: PositiveInt | None = None
-    logging_steps: PositiveInt = 1
-    save_total_limit: PositiveInt = 2
-    precision: Literal["auto", "fp32", "bf16", "fp16"] = "auto"  # auto: fp32 on CPU, bf16 (else fp16) on a GPU
-    # Processes (DDP under torchrun): one per GPU, or CPU processes. batch_size is the global
-    # batch, batch_size / nproc per process, in-batch negatives gathered across processes.
-    nproc: PositiveInt = 1
+    """Fine-tuning with SentenceTransformerTrainer, the loss inside MatryoshkaLoss; the best checkpoint on the
+    validation split at the smallest dimension is the model saved to paths.model."""
+
+    checkpoints_dir: Path = Field(Path("models/checkpoints"), description="Checkpoints of a run in progress, a "
+                                  "folder per (params, data): an interrupted run resumes from its last one. Not a "
+                                  "DVC output, so DVC does not delete it before the rerun.")
+    keep_checkpoints: bool = Field(False, description="Keep the checkpoints after a finished run.")
+    curves_dir: Path = Field(Path("metrics/train-curves"), description="DVCLive's curves (loss, validation "
+                             "ndcg@10 by step), for dvc plots.")
+    report: Path = Field(Path("metrics/train.json"), description="Steps, best checkpoint, fusion chosen; what the "
+                         "stage cost.")
+    loss: Literal[LOSSES] = Field("MultipleNegativesRankingLoss", description="The loss; it must fit the "
+                                  "dataset's format (docs/formats-and-losses.md).")
+    mini_batch_size: PositiveInt = Field(16, description="CachedMultipleNegativesRankingLoss: texts per forward "
+                                         "pass.")
+    contrastive_threshold: float = Field(0.5, gt=0, lt=1, description="ContrastiveLoss on scored pairs: a score "
+                                         "at or above it makes a similar pair.")
+    contrastive_margin: PositiveFloat = Field(0.5, description="ContrastiveLoss: the cosine distance dissimilar "
+                                              "pairs are pushed past.")
+    matryoshka_dims: list[PositiveInt] = Field([384, 256, 128, 64], description="MatryoshkaLoss's dimensions; "
+                                               "[]: the loss at full dimension only.")
+    epochs: PositiveFloat = Field(8, description="Passes over the training split (2 scored as well on NVIDIA's "
+                                  "10-K in a quarter of the time, less well on the small bundled corpus).")
+    batch_size: PositiveInt = Field(16, description="The global batch: its other rows are each question's "
+                                    "in-batch negatives.")
+    learning_rate: PositiveFloat = Field(5e-5, description="The peak learning rate.")
+    warmup_ratio: float = Field(0.1, ge=0, lt=1, description="The share of steps warming up to it.")
+    weight_decay: float = Field(0.0, ge=0, description="AdamW's weight decay.")
+    seed: int = Field(42, description="The training seed (data order, initialisation of new layers).")
+    eval_strategy: Literal["epoch", "steps"] = Field("epoch", description="When to evaluate on validation; "
+                                                     "checkpoints follow it.")
+    eval_steps: PositiveInt | None = Field(None, description="With eval_strategy steps: every this many steps.")
+    logging_steps: PositiveInt = Field(1, description="Log the loss every this many steps.")
+    save_total_limit: PositiveInt = Field(2, description="Checkpoints kept during a run (the best among them).")
+    precision: Literal["auto", "fp32", "bf16", "fp16"] = Field("auto", description="auto: fp32 on CPU, bf16 "
+                                                               "(else fp16) on a GPU.")
+    nproc: PositiveInt = Field(1, description="Processes (DDP under torchrun): one per GPU, or CPU processes. "
+                               "batch_size is the global batch, batch_size / nproc per process, in-batch "
+                               "negatives gathered across processes.")
 
     @field_validator("matryoshka_dims")
     @classmethod

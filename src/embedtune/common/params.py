@@ -6,11 +6,11 @@ from typing import TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from embedtune.errors import StageError
+from embedtune.common.errors import StageError
 
 PARAMS_FILE = Path("params.yaml")
 # Every section a stage reads: a misspelt one (`trian:`) would otherwise be silently ignored.
-SECTIONS = ("extract", "chunk", "generate", "dataset", "model", "evaluate", "train", "export")
+SECTIONS = ("paths", "extract", "chunk", "generate", "dataset", "model", "evaluate", "train", "export")
 
 
 class ParamsError(StageError, ValueError):
