@@ -48,4 +48,4 @@ def test_a_misspelt_section_is_refused(workspace):
     (workspace / "params.yaml").write_text(yaml.safe_dump(params))
     failed = run_stage("chunk", workspace, check=False)
     assert failed.returncode != 0
-    assert "params.yaml: unknown section 'trian'; the sections are extract, chunk," in failed.stderr
+    assert "params.yaml: unknown section 'trian'; the sections are paths, extract, chunk," in failed.stderr
