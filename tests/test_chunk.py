@@ -62,9 +62,9 @@ def test_long_tables_split_by_rows_with_the_header_repeated(extracted):
     assert len(rows) == 11
     # The balance sheet's header was completed from headings printed above its first rule:
     # every part repeats it, under the title read above them.
-    header = "|  | June 30, 2025 | June 30, 2024 |"
-    balance = f"Consolidated balance sheet data (in millions of U.S. dollars)\n\n{header}\n"
-    parts = [c for c in read_chunks(extracted) if c["kind"] == "table" and header in c["text"]]
+    balance_header = "|  | June 30, 2025 | June 30, 2024 |"
+    balance = f"Consolidated balance sheet data (in millions of U.S. dollars)\n\n{balance_header}\n"
+    parts = [c for c in read_chunks(extracted) if c["kind"] == "table" and balance_header in c["text"]]
     assert len(parts) >= 2 and all(part["text"].startswith(balance) for part in parts)
 
 
