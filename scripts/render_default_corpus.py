@@ -6,7 +6,10 @@ corpus to run the pipeline on. Rendering is byte-for-byte reproducible (reportla
 invariant mode), so `python scripts/render_default_corpus.py` rewrites identical files.
 
 Markup: "# " title, "## "/"### " headings, "- " bullets, "@header left | right" running
-header, "Table: caption" followed by "| a | b |" rows (the first row is the header).
+header, "Table: caption" followed by "| a | b |" rows (the first row is the header, inside
+the grid). "Statement: title" is a table as 10-K financial statements print it: its "^ a | b"
+heading lines sit above the first rule, unruled (a line with fewer cells than the table has
+columns spans its last cell over the rest: "June 30," over "2025 | 2024"), then the "| a | b |" rows.
 """
 
 import argparse
@@ -28,6 +31,7 @@ BODY = ParagraphStyle("body", parent=STYLES["BodyText"], fontSize=10, leading=13
 BULLET = ParagraphStyle("bullet", parent=BODY, leftIndent=14, bulletIndent=4)
 CELL = ParagraphStyle("cell", parent=BODY, fontSize=8.5, leading=10.5, spaceAfter=0)
 HEAD_CELL = ParagraphStyle("head_cell", parent=CELL, fontName="Helvetica-Bold")
+STATEMENT_HEAD = ParagraphStyle("statement_head", parent=HEAD_CELL, alignment=1)  # centred over its columns
 CAPTION = ParagraphStyle("caption", parent=BODY, fontName="Helvetica-Bold", spaceBefore=6)
 TITLE = ParagraphStyle("title", parent=STYLES["Title"], fontSize=17, leading=21)
 HEADINGS = {"##": STYLES["Heading2"], "###": STYLES["Heading3"]}
@@ -59,6 +63,17 @@ def parse(markup: str):
                 i += 1
             flowables.append(KeepTogether([Paragraph(escape(line[len("Table: "):]), CAPTION), table(rows)]))
             flowables.append(Spacer(1, 8))
+        elif line.startswith("Statement: "):
+            headings, rows = [], []
+            while i < len(lines) and lines[i].strip().startswith("^"):
+                headings.append([cell.strip() for cell in lines[i].strip()[1:].split("|")])
+                i += 1
+            while i < len(lines) and lines[i].strip().startswith("|"):
+                rows.append([cell.strip() for cell in lines[i].strip().strip("|").split("|")])
+                i += 1
+            title = Paragraph(escape(line[len("Statement: "):]), CAPTION)
+            flowables.append(KeepTogether([title, statement(headings, rows)]))
+            flowables.append(Spacer(1, 8))
         else:
             flowables.append(Paragraph(escape(line), BODY))
     return flowables, header
@@ -76,6 +91,23 @@ def table(rows: list[list[str]]) -> Table:
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dde4ee")),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
     ]))
+    return grid
+
+
+def statement(headings: list[list[str]], rows: list[list[str]]) -> Table:
+    """Heading lines above the first rule, as 10-K statements print them; rules between rows."""
+    columns = len(rows[0])
+    col_widths = [6.5 * inch * 0.5] + [6.5 * inch * 0.5 / (columns - 1)] * (columns - 1)
+    style = [("GRID", (0, len(headings)), (-1, -1), 0.5, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP")]
+    cells = []
+    for r, heading in enumerate(headings):
+        cells.append([Paragraph(escape(text), STATEMENT_HEAD) for text in heading]
+                     + [""] * (columns - len(heading)))
+        if len(heading) < columns:
+            style.append(("SPAN", (len(heading) - 1, r), (-1, r)))
+    cells += [[Paragraph(escape(text), CELL) for text in row] for row in rows]
+    grid = Table(cells, colWidths=col_widths)
+    grid.setStyle(TableStyle(style))
     return grid
 
 

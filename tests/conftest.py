@@ -1,4 +1,5 @@
 import csv
+import importlib.util
 import io
 import json
 import os
@@ -136,6 +137,17 @@ def folder_bytes(folder: Path) -> dict:
 
 def extract_report(workspace) -> dict:
     return json.loads((workspace / "metrics" / "extract.json").read_text())
+
+
+def load_bench(name: str):
+    """The module of bench/<name>.py (benchmarks import their helpers from bench/)."""
+    bench = str(REPO / "bench")
+    if bench not in sys.path:
+        sys.path.insert(0, bench)
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", REPO / "bench" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 # Bad corpus files, each made the way such files arise.

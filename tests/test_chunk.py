@@ -60,6 +60,12 @@ def test_long_tables_split_by_rows_with_the_header_repeated(extracted):
         rows += lines[2:]
     assert rows[0].startswith("| Revenue | $1,284.6 |") and rows[-1].startswith("| Diluted earnings per share |")
     assert len(rows) == 11
+    # The balance sheet's header was completed from headings printed above its first rule:
+    # every part repeats it, under the title read above them.
+    balance_header = "|  | June 30, 2025 | June 30, 2024 |"
+    balance = f"Consolidated balance sheet data (in millions of U.S. dollars)\n\n{balance_header}\n"
+    parts = [c for c in read_chunks(extracted) if c["kind"] == "table" and balance_header in c["text"]]
+    assert len(parts) >= 2 and all(part["text"].startswith(balance) for part in parts)
 
 
 def test_token_chunks_fit_the_embedding_model(extracted):
@@ -89,3 +95,16 @@ def test_table_that_fits_is_one_chunk_with_its_caption():
     chunker = DocumentChunker(500, 50, len, ["Header"])
     chunks = list(chunker.chunks([caption, table]))
     assert chunks[-1] == {"kind": "table", "text": "Table: fault codes\n\n" + to_markdown(rows), "pages": [7]}
+
+
+def test_a_footnote_marker_names_no_table_and_units_alone_are_completed():
+    rows = [["", "2025"], ["Operating lease commitments", "$317.8"]]
+    marker = {"type": "UncategorizedText", "page": 3, "text": "(1)"}
+    chunker = DocumentChunker(500, 50, len, [])
+    table = {"type": "Table", "page": 3, "text": to_markdown(rows), "rows": rows}
+    assert list(chunker.chunks([marker, table]))[-1]["text"] == to_markdown(rows)
+    title = {"type": "Title", "page": 3, "text": "Contractual obligations"}
+    with_units = {**table, "caption": "(In millions)"}
+    assert list(chunker.chunks([title, with_units]))[-1]["text"] == (
+        "Contractual obligations (In millions)\n\n" + to_markdown(rows)
+    )

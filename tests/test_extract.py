@@ -1,6 +1,7 @@
 """Stage `extract` on real PDFs through real unstructured and pdfplumber."""
 
 import hashlib
+import json
 
 import pytest
 
@@ -9,6 +10,7 @@ from conftest import (
     SHARED_DATA,
     extract_report,
     extracted_elements,
+    load_bench,
     run_stage,
     text_pdf,
     write_params,
@@ -68,6 +70,35 @@ def test_financial_tables_keep_their_structure_and_cell_values(extracted_default
     guide = elements["harbor-administrator-guide.pdf"]
     assert table_rows(guide, "95.0% to below 99.0%") == ["95.0% to below 99.0%", "25%"]
     assert extract_report(workspace)["totals"]["tables"] == 10
+
+
+def test_headings_printed_above_the_first_rule_become_the_tables_header(extracted_default):
+    """The balance sheet of the annual report prints "June 30," over "2025 | 2024" above its
+    first rule, as 10-K statements do; its title and units sit above them."""
+    elements = extracted_elements(extracted_default)["alderbank-annual-report-fy2025.pdf"]
+    balance = next(e for e in elements if e["type"] == "Table" and e["rows"][1][0].startswith("Cash, cash"))
+    assert balance["rows"][0] == ["", "June 30, 2025", "June 30, 2024"]
+    assert balance["header"] is True
+    assert balance["caption"] == "Consolidated balance sheet data (in millions of U.S. dollars)"
+    assert balance["text"].splitlines()[0] == "|  | June 30, 2025 | June 30, 2024 |"
+    # The headings are in the table, not left behind as loose text.
+    assert not any(e["type"] != "Table" and e["text"] in {"June 30,", "2025 2024", "2025", "June 30, 2025 2024"}
+                   for e in elements)
+    # A header row drawn inside the rules (bold over plain rows) counts as a header too.
+    totals = extract_report(extracted_default)["totals"]
+    assert (totals["tables_with_header"], totals["tables_without_header"]) == (10, 0)
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "10k").is_dir(), reason="needs ../shared/data")
+def test_truth_set_tables_get_the_headings_a_reader_sees():
+    """bench/tables_truth.json: 26 statement and schedule tables of the four shared 10-Ks."""
+    bench_tables = load_bench("tables")
+    truth = json.loads(bench_tables.TRUTH.read_text())["tables"]
+    missed = []
+    for name in bench_tables.FILINGS:
+        result = bench_tables.measure_filing(bench_tables.TEN_KS / name, [t for t in truth if t["file"] == name])
+        missed += [(name, c["page"], c["row"], c["extracted"]) for c in result["truth"] if not c["matched"]]
+    assert missed == []
 
 
 def test_rerun_extracts_only_added_pdfs_and_drops_removed_ones(workspace):

@@ -2,9 +2,11 @@
 
 Prose flows across elements and pages and is split by langchain's recursive splitter;
 each chunk knows the pages it came from. Tables never share a chunk with prose: a table
-is one chunk, or, when too long, runs of rows that each repeat the header row.
+is one chunk, or, when too long, runs of rows that each repeat the caption and the header
+row (the column headings, when extraction found them).
 """
 
+import re
 from collections.abc import Callable, Iterator
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
@@ -12,6 +14,7 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 from embedtune.markdown import to_markdown
 
 CAPTION_MAX_CHARS = 200  # a short element just before a table names it ("Segment revenue")
+_WORDS = re.compile(r"[A-Za-z]{3}")
 
 
 class DocumentChunker:
@@ -80,7 +83,15 @@ class DocumentChunker:
 
 
 def _caption(previous: dict | None, table: dict) -> str | None:
+    """The title the extractor read above the table; where it read only the units ("(In
+    millions)") or nothing, the short element just before the table names it."""
+    own = table.get("caption")
+    if own and not own.startswith("("):
+        return own
+    named = None
     if previous and previous["type"] != "Table" and previous["page"] == table["page"]:
-        if len(previous["text"]) <= CAPTION_MAX_CHARS:
-            return previous["text"]
-    return None
+        text = previous["text"]
+        # a footnote marker such as "(1)" names nothing
+        if len(text) <= CAPTION_MAX_CHARS and _WORDS.search(text):
+            named = text
+    return " ".join(part for part in (named, own) if part) or None

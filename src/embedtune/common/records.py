@@ -27,6 +27,8 @@ class Element(TypedDict):
     type: str  # unstructured's category: Title, NarrativeText, Table, ...
     text: str  # a table's as a Markdown table
     rows: NotRequired[list[list[str]]]  # a table's cells (pdfplumber)
+    header: NotRequired[bool]  # a table's: whether rows[0] is its column headings rather than a first data row
+    caption: NotRequired[str]  # a table's title and units, as printed above it
     html: NotRequired[str]  # a table's structure (unstructured's model, hi_res)
 
 

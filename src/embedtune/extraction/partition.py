@@ -35,8 +35,9 @@ def partition_page_range(
     """Elements of a PDF holding pages first_page.. of a document, in reading order.
 
     Each element: page (1-based, of the whole document), type, text; tables also carry
-    rows. Where tables come from pdfplumber, the text elements that unstructured made of
-    the same cells are replaced by the table, at the place of the first of them.
+    rows, and from pdfplumber whether the first row is a found header, and their caption.
+    Where tables come from pdfplumber, the text elements that unstructured made of the same
+    cells and headings are replaced by the table, at the place of the first of them.
     """
     from unstructured.partition.pdf import partition_pdf
 
@@ -86,9 +87,11 @@ def _replace_cells_with_tables(records: list[dict], tables: list[Table], first_p
         inside = [i for i, r in enumerate(records) if r["page"] == page and _centre_inside(r["bbox"], table.bbox)]
         anchor = inside[0] if inside else _first_below(records, page, table.bbox)
         covered.update(inside)
-        placed.setdefault(anchor, []).append(
-            {"page": page, "type": "Table", "text": to_markdown(table.rows), "rows": table.rows, "bbox": table.bbox}
-        )
+        record = {"page": page, "type": "Table", "text": to_markdown(table.rows), "rows": table.rows,
+                  "header": table.header, "bbox": table.bbox}
+        if table.caption:
+            record["caption"] = table.caption
+        placed.setdefault(anchor, []).append(record)
     merged = []
     for i in range(len(records) + 1):
         merged.extend(placed.get(i, []))

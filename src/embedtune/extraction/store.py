@@ -43,6 +43,8 @@ class ExtractedStore:
             "pages": pages,
             "elements": len(elements),
             "tables": sum(element["type"] == "Table" for element in elements),
+            "tables_with_header": sum(element["type"] == "Table" and element.get("header", False)
+                                      for element in elements),
         }
         self._write_manifest()
         return self.documents[doc_id]

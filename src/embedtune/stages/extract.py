@@ -122,7 +122,8 @@ def _extract_in(pool: ProcessPoolExecutor, queue: deque, params: ExtractParams, 
 
 
 def _counts(entry: dict) -> dict:
-    return {key: entry[key] for key in ("pages", "elements", "tables")}
+    counts = {key: entry[key] for key in ("pages", "elements", "tables", "tables_with_header")}
+    return {**counts, "tables_without_header": counts["tables"] - counts["tables_with_header"]}
 
 
 def write_report(path: Path, report: dict, seconds: float) -> dict:
@@ -138,6 +139,8 @@ def write_report(path: Path, report: dict, seconds: float) -> dict:
         "pages": sum(entry["pages"] for entry in done),
         "elements": sum(entry["elements"] for entry in done),
         "tables": sum(entry["tables"] for entry in done),
+        "tables_with_header": sum(entry["tables_with_header"] for entry in done),
+        "tables_without_header": sum(entry["tables_without_header"] for entry in done),
         "seconds": round(seconds, 2),
     }
     write_json(path, {"totals": totals, "runtime": runtime(), "files": dict(sorted(report.items()))})
@@ -164,7 +167,7 @@ def main() -> None:
     print(
         f"extract: {totals['documents']} documents ({totals['extracted']} extracted, {totals['reused']} unchanged), "
         f"{totals['errors']} errors, {totals['elements']} elements, {totals['tables']} tables "
-        f"in {totals['seconds']:.1f}s"
+        f"({totals['tables_with_header']} with column headings) in {totals['seconds']:.1f}s"
     )
 
 
