@@ -71,6 +71,11 @@ class GenerateParams(Section):
                          "dropped by reason; what the stage cost.")
     prompt: Path = Field(Path("prompts/question.txt"), description="The prompt template.")
     questions_per_chunk: PositiveInt = Field(2, description="Questions asked for per chunk.")
+    triage: bool = Field(False, description="Skip chunks no user would search for (cover-page check boxes, "
+                         "signatures, tables of contents, exhibit indexes, prose of bare numbers, scraps): no "
+                         "questions about them; they stay in the corpus.")
+    triaged: Path = Field(Path("data/generate-triaged.jsonl"), description="The chunks triage skipped, with the "
+                          "reason and their first line, for a reader to check.")
     max_chunks: PositiveInt | None = Field(None, description="A budget: a seeded sample of this many chunks goes "
                                            "to the LLM, spread over the documents by size; raising it keeps the "
                                            "chunks already chosen. null: every chunk. Every chunk stays in the "

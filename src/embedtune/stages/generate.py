@@ -4,7 +4,8 @@ The training signal of the pipeline: (question, chunk) pairs. Every reply is cac
 (embedtune.generation.cache), so no chunk is ever paid for twice; the replies are then
 parsed and filtered (text rules, then optionally the base model's round trip: see
 embedtune.generation.round_trip), and every dropped question is counted by reason in
-metrics/generate.json.
+metrics/generate.json. With generate.triage, chunks no user would search for are not asked
+about at all (embedtune.generation.triage).
 """
 
 import threading
@@ -27,6 +28,7 @@ from embedtune.generation.params import GenerateParams
 from embedtune.generation.questions import QuestionFilter, parse_reply
 from embedtune.generation.round_trip import passes_round_trip
 from embedtune.generation.sample import sample_chunks
+from embedtune.generation.triage import triage_reason
 from embedtune.stages import run
 
 
@@ -105,7 +107,13 @@ def main() -> None:
     started = time.perf_counter()
     template = params.prompt.read_text(encoding="utf-8")
     corpus = list(read_jsonl(paths.chunks))
-    chunks = sample_chunks(corpus, params.max_chunks, params.seed)
+    triaged = [{"chunk_id": chunk["chunk_id"], "file_name": chunk["file_name"], "pages": chunk["pages"],
+                "reason": reason, "first_line": chunk["text"].strip().splitlines()[0][:120]}
+               for chunk in corpus if params.triage and (reason := triage_reason(chunk))]
+    write_jsonl(params.triaged, triaged)
+    skipped = {entry["chunk_id"] for entry in triaged}
+    chunks = sample_chunks([chunk for chunk in corpus if chunk["chunk_id"] not in skipped], params.max_chunks,
+                           params.seed)
     backend = open_backend(params)
     keys = {chunk["chunk_id"]: cache_key(backend.identity, template, params, chunk["text"]) for chunk in chunks}
     cache = GenerationCache(params.cache)
@@ -135,6 +143,7 @@ def main() -> None:
     seconds = time.perf_counter() - started
     write_json(params.report, {
         "chunks": len(corpus),
+        "triaged": dict(sorted(Counter(entry["reason"] for entry in triaged).items())),
         "sampled_chunks": len(chunks),
         "calls": stats["calls"],
         "cache_hits": stats["cache_hits"],
@@ -147,7 +156,8 @@ def main() -> None:
         "generator": generator,
         "runtime": runtime(),
     })
-    sampled = f" (a sample of {len(chunks)}, generate.max_chunks)" if len(chunks) < len(corpus) else ""
+    sampled = f" (a sample of {len(chunks)}, generate.max_chunks)" if len(chunks) < len(corpus) - len(triaged) else ""
+    sampled += f", {len(triaged)} skipped by triage ({params.triaged})" if triaged else ""
     print(f"generate: {len(rows)} questions for {len(corpus)} chunks{sampled}; {stats['calls']} LLM calls, "
           f"{stats['cache_hits']} cached, {sum(question_filter.drops.values())} dropped "
           f"({', '.join(f'{k} {v}' for k, v in question_filter.drops.most_common()) or 'none'}) in {seconds:.1f}s")
