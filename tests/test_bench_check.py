@@ -5,10 +5,10 @@ import sys
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, load_bench
 
-sys.path.insert(0, str(REPO / "bench"))
-from measure import Target, report_targets  # noqa: E402
+measure = load_bench("measure")
+Target, report_targets = measure.Target, measure.report_targets
 
 
 def test_a_missed_target_fails_only_with_check(capsys):
