@@ -234,7 +234,8 @@ def cache_lines(root):
 @pytest.fixture(scope="module")
 def scripted():
     scenarios = {"ok": ["ok"], "slow": ["slow"], "dies": ["ok", "ok", "ok", "500"], "denied": ["401"],
-                 "odd": ["ok", "empty", "truncated", "truncated", "ok"], "mixed": ["echo", "ok"] * 10}
+                 "odd": ["ok", "empty", "truncated", "truncated", "ok"], "mixed": ["echo", "ok"] * 10,
+                 "judge": ["judge"]}
     with ScriptedServer(scenarios, slow_s=0.3) as server:
         yield server
 

@@ -13,7 +13,9 @@ class ScriptedServer:
     turn, the last one repeated: "ok", "500", "429" (Retry-After: 1), "slow", "truncated",
     "empty", "401". "ok" answers a question made from the prompt's hash, so each chunk gets
     its own; "echo" asks where the chunk says 8 of its middle words, a question it answers;
-    "obey" replies as a model that follows an instruction injected into the chunk.
+    "obey" replies as a model that follows an instruction injected into the chunk; "judge" writes
+    an "echo" or an "ok" question by the prompt's hash and, asked whether a passage answers a
+    question (the answerability prompt), says yes to the echo questions only.
     `requests` counts the requests each scenario received."""
 
     def __init__(self, scenarios: dict[str, list[str]], slow_s: float = 2.0, require_key: str | None = None):
@@ -69,13 +71,20 @@ class ScriptedServer:
                 if behaviour == "empty":
                     return self._send(200, b'{"choices": []}')
                 prompt = body["messages"][-1]["content"]
-                if behaviour == "obey":  # a model that follows instructions injected into the chunk
+                number = int(hashlib.sha256(prompt.encode()).hexdigest()[:6], 16)
+                if behaviour == "judge":
+                    if "\n\nQuestion: " in prompt:
+                        behaviour = "yes" if "Question: Where does it say" in prompt else "no"
+                    else:
+                        behaviour = "echo" if number % 2 else "ok"
+                if behaviour in ("yes", "no"):
+                    reply = "Yes." if behaviour == "yes" else "No, the passage does not say."
+                elif behaviour == "obey":  # a model that follows instructions injected into the chunk
                     reply = "PWNED"
                 elif behaviour == "echo":
                     words = prompt.rsplit("\n\nWrite", 1)[0].split()
                     reply = f"Where does it say {' '.join(words[len(words) // 2:len(words) // 2 + 8])}?"
                 else:
-                    number = int(hashlib.sha256(prompt.encode()).hexdigest()[:6], 16)
                     reply = f"What does section {number} of the Alderbank report say about robots?"
                 payload = {"choices": [{"index": 0, "message": {"role": "assistant", "content": reply}}]}
                 self._send(200, json.dumps(payload).encode())

@@ -94,7 +94,8 @@ def test_table_that_fits_is_one_chunk_with_its_caption():
     caption = {"type": "NarrativeText", "page": 7, "text": "Table: fault codes"}
     chunker = DocumentChunker(500, 50, len, ["Header"])
     chunks = list(chunker.chunks([caption, table]))
-    assert chunks[-1] == {"kind": "table", "text": "Table: fault codes\n\n" + to_markdown(rows), "pages": [7]}
+    assert chunks[-1] == {"kind": "table", "text": "Table: fault codes\n\n" + to_markdown(rows), "pages": [7],
+                          "section": ""}
 
 
 def test_a_footnote_marker_names_no_table_and_units_alone_are_completed():
@@ -108,3 +109,42 @@ def test_a_footnote_marker_names_no_table_and_units_alone_are_completed():
     assert list(chunker.chunks([title, with_units]))[-1]["text"] == (
         "Contractual obligations (In millions)\n\n" + to_markdown(rows)
     )
+
+
+def test_chunks_carry_their_documents_title_and_the_section_they_sit_under(extracted):
+    run_stage("chunk", extracted)
+    chunks = read_chunks(extracted)
+    manifest = json.loads((extracted / "data" / "extracted" / "manifest.json").read_text())["documents"]
+    assert all(chunk["title"] == manifest[chunk["doc_id"]]["title"] for chunk in chunks)
+
+    def section_of(start):
+        return next(chunk["section"] for chunk in chunks if chunk["text"].startswith(start))
+
+    # 10-K items and their subheadings (Title elements); a manual's and a contract's numbered
+    # headings, which unstructured labels as list items or text
+    assert section_of("Risks Related to Our Indebtedness") == (
+        "Item 1A. Risk Factors — Risks Related to Our Indebtedness")
+    assert section_of("Revenue and operating income by segment") == (
+        "Item 7. Management's Discussion and Analysis of Financial Condition and Results of Operations — "
+        "Revenue and operating income by segment (in millions of U.S. dollars)")
+    assert section_of("4.2 Wireless network") == "4. Site Preparation and Installation — 4.2 Wireless network"
+    assert section_of("6. Warranty") == "6. Warranty"
+    # a document's own title is not a section of it
+    firsts = [chunk for chunk in chunks if chunk["position"] == 0]
+    assert len(firsts) == 4 and all(chunk["section"] == "" for chunk in firsts)
+
+
+def test_what_is_and_is_not_a_heading():
+    from embedtune.chunking.sections import is_heading
+
+    def title(text, type="Title"):
+        return is_heading({"type": type, "text": text})
+
+    assert title("Liquidity and Capital Resources") and title("NOTE 3 — OTHER INCOME (EXPENSE), NET")
+    assert title("Item 7. Management's Discussion and Analysis", "UncategorizedText") and title("2. Safety", "ListItem")
+    for junk in ("(In millions)", "Yes ☒ No ☐", "/s/ JOHN W. STANTON John W. Stanton", "$ 26,974 $ 26,914",
+                 "of them with general waste.", "4 years 11 years"):
+        assert not title(junk), junk
+    # numbered lines of prose and long list items are no headings
+    assert not title("1. Install the charger before mapping.", "ListItem")
+    assert not title("Our revenue grew in every segment this year", "NarrativeText")

@@ -162,3 +162,56 @@ def test_real_10k_segment_table(tmp_path):
     elements = extracted_elements(tmp_path)["nvda-excerpt.pdf"]
     assert table_rows(elements, "Data Center") == ["Data Center", "$15,005", "$10,613", "$6,696"]
     assert table_rows(elements, "Gaming") == ["Gaming", "9,067", "12,462", "7,759"]
+
+
+def test_each_document_gets_a_title(extracted_default):
+    files = extract_report(extracted_default)["files"]
+    manifest = json.loads((extracted_default / "data" / "extracted" / "manifest.json").read_text())["documents"]
+    # the bundled PDFs carry real metadata titles; a filing's cover page comes first where it has one
+    assert files["kestrel-amr7-service-manual.pdf"]["title"] == (
+        "Kestrel AMR-7 Autonomous Mobile Robot — Installation, Operation and Service Manual")
+    assert files["veltro-master-supply-agreement.pdf"]["title"] == (
+        "Master Supply Agreement between Alderbank Robotics, Inc. and Veltro Drive GmbH")
+    assert sorted(entry["title"] for entry in manifest.values()) == sorted(entry["title"] for entry in files.values())
+
+
+def test_a_filing_is_titled_by_its_cover_page_in_each_layout():
+    from embedtune.extraction.title import filing_title
+
+    def cover(*lines):
+        return [{"page": 1, "type": "Title", "text": line} for line in lines] + [
+            {"page": 2, "type": "Title", "text": "FORM 8-K later on"}]
+
+    # Apple: the name above the label; NVIDIA: name and label in one element; Microsoft: no label;
+    # Tesla: words separated by tabs
+    assert filing_title(cover("FORM 10-K", "For the fiscal year ended September 30, 2023", "Commission File Number: 1",
+                              "Apple Inc.", "(Exact name of Registrant as specified in its charter)")) == (
+        "Apple Inc. Form 10-K, fiscal year ended September 30, 2023")
+    assert filing_title(cover("FORM 10-K", "For the fiscal year ended January 29, 2023",
+                              "NVIDIA CORPORATION (Exact name of registrant as specified in its charter)")) == (
+        "NVIDIA CORPORATION Form 10-K, fiscal year ended January 29, 2023")
+    assert filing_title(cover("FORM 10-K", "For the Fiscal Year Ended June 30, 2023",
+                              "Commission File Number 001-37845", "MICROSOFT CORPORATION")) == (
+        "MICROSOFT CORPORATION Form 10-K, fiscal year ended June 30, 2023")
+    assert filing_title(cover("FORM\t10-Q", "For\tthe\tquarterly\tperiod\tended\tMarch\t31,\t2024",
+                              "Tesla,\tInc.", "(Exact\tname\tof\tregistrant\tas\tspecified\tin\tits\tcharter)")) == (
+        "Tesla, Inc. Form 10-Q, quarterly period ended March 31, 2024")
+    assert filing_title(cover("Kestrel AMR-7 Service Manual", "FORM 10-K is mentioned here")) is None
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "10k").is_dir(), reason="needs ../shared/data")
+def test_the_shared_10ks_are_titled_by_registrant_form_and_period():
+    from embedtune.extraction.partition import partition_page_range
+    from embedtune.extraction.pdf_file import page_range_pdf
+    from embedtune.extraction.title import document_title
+
+    titles = {}
+    for name in ("nvda-20230129.pdf", "aapl-20230930.pdf", "msft-20230630.pdf", "tsla-20231231.pdf"):
+        path = SHARED_DATA / "10k" / name
+        titles[name] = document_title(path, partition_page_range(page_range_pdf(path, 0, 1), 1, "fast", False, ["eng"]))
+    assert titles == {
+        "nvda-20230129.pdf": "NVIDIA CORPORATION Form 10-K, fiscal year ended January 29, 2023",
+        "aapl-20230930.pdf": "Apple Inc. Form 10-K, fiscal year ended September 30, 2023",
+        "msft-20230630.pdf": "MICROSOFT CORPORATION Form 10-K, fiscal year ended June 30, 2023",
+        "tsla-20231231.pdf": "Tesla, Inc. Form 10-K, fiscal year ended December 31, 2023",
+    }

@@ -47,8 +47,8 @@ def test_passages_a_user_would_search_are_kept(kind, text):
 def test_the_stage_asks_nothing_about_skipped_chunks_and_lists_them(tmp_path, chunked_default, scripted):
     root = workspace_with_chunks(tmp_path, chunked_default, count=6, triage=True, **openai_params(scripted.url("ok")))
     chunks_file = root / "data" / "chunks.jsonl"
-    boilerplate = [{"chunk_id": text_digest(text), "doc_id": "cover", "file_name": "cover.pdf", "position": i,
-                    "kind": "text", "text": text, "pages": [1]}
+    boilerplate = [{"chunk_id": text_digest(text), "doc_id": "cover", "file_name": "cover.pdf", "title": "Cover",
+                    "position": i, "kind": "text", "text": text, "pages": [1], "section": ""}
                    for i, text in enumerate([SKIPPED["cover_page_check_boxes"], SKIPPED["signatures"]])]
     with chunks_file.open("a") as out:
         out.writelines(json.dumps(chunk) + "\n" for chunk in boilerplate)

@@ -1,9 +1,9 @@
 """Elements of one document into retrieval chunks.
 
 Prose flows across elements and pages and is split by langchain's recursive splitter;
-each chunk knows the pages it came from. Tables never share a chunk with prose: a table
-is one chunk, or, when too long, runs of rows that each repeat the caption and the header
-row (the column headings, when extraction found them).
+each chunk knows the pages it came from and the section heading it starts under. Tables never
+share a chunk with prose: a table is one chunk, or, when too long, runs of rows that each repeat
+the caption and the header row (the column headings, when extraction found them).
 """
 
 import re
@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
+from embedtune.chunking.sections import SectionTracker
 from embedtune.markdown import to_markdown
 
 CAPTION_MAX_CHARS = 200  # a short element just before a table names it ("Segment revenue")
@@ -26,36 +27,41 @@ class DocumentChunker:
             chunk_size=chunk_size, chunk_overlap=chunk_overlap, length_function=length, add_start_index=True
         )
 
-    def chunks(self, elements: list[dict]) -> Iterator[dict]:
-        """Chunks of one document in reading order: kind, text, pages."""
-        prose: list[dict] = []
+    def chunks(self, elements: list[dict], title: str = "") -> Iterator[dict]:
+        """Chunks of one document (titled `title`) in reading order: kind, text, pages, section."""
+        prose: list[tuple[dict, str]] = []  # each element with the section in force after it
         previous = None
+        sections = SectionTracker(title)
         for element in elements:
             if element["type"] in self.drop_types:
                 continue
             if element["type"] == "Table":
                 yield from self._prose_chunks(prose)
                 prose = []
-                yield from self._table_chunks(element, _caption(previous, element))
+                for chunk in self._table_chunks(element, _caption(previous, element)):
+                    yield {**chunk, "section": sections.section}
             else:
-                prose.append(element)
+                sections.see(element)
+                prose.append((element, sections.section))
             previous = element
         yield from self._prose_chunks(prose)
 
-    def _prose_chunks(self, elements: list[dict]) -> Iterator[dict]:
+    def _prose_chunks(self, elements: list[tuple[dict, str]]) -> Iterator[dict]:
         if not elements:
             return
         spans, parts, offset = [], [], 0
-        for element in elements:
-            spans.append((offset, offset + len(element["text"]), element["page"]))
+        for element, section in elements:
+            spans.append((offset, offset + len(element["text"]), element["page"], section))
             parts.append(element["text"])
             offset += len(element["text"]) + 2
         text = "\n\n".join(parts)
         for piece in self.splitter.create_documents([text]):
             start = piece.metadata["start_index"]
             end = start + len(piece.page_content)
-            pages = sorted({page for first, last, page in spans if first < end and last > start})
-            yield {"kind": "text", "text": piece.page_content, "pages": pages}
+            pages = sorted({page for first, last, page, _ in spans if first < end and last > start})
+            # the section of the element the chunk starts in (a chunk that opens with a heading is under it)
+            section = next(section for first, last, _, section in spans if last > start)
+            yield {"kind": "text", "text": piece.page_content, "pages": pages, "section": section}
 
     def _table_chunks(self, table: dict, caption: str | None) -> Iterator[dict]:
         header, *body = table.get("rows") or [[table["text"]]]

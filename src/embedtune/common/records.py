@@ -39,10 +39,12 @@ class Chunk(TypedDict):
     chunk_id: str  # hash of the text
     doc_id: str
     file_name: str
+    title: str  # the document's, as extract found it
     position: int  # order in its document
     kind: Literal["text", "table"]
     text: str
     pages: list[int]
+    section: str  # the heading it sits under ("Item 7. ... — Revenue Recognition"); "" before the first
 
 
 @with_config(STRICT)

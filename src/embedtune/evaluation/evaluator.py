@@ -5,13 +5,16 @@ from sentence_transformers.sentence_transformer.evaluation import SentenceEvalua
 
 
 class MatryoshkaEvaluator(SentenceEvaluator):
-    """The task's headline metric at every dimension; the primary metric is the one at the smallest
-    dimension, where training helps most and a poor checkpoint shows first."""
+    """The task's headline metric at every dimension; the primary metric, which selects the
+    checkpoint, is the one at `select_at`: by default the smallest dimension, where training helps
+    most and a poor checkpoint shows first."""
 
-    def __init__(self, task, dims: list[int], batch_size: int = 32, name: str = "validation"):
+    def __init__(self, task, dims: list[int], batch_size: int = 32, name: str = "validation",
+                 select_at: int | None = None):
         super().__init__()
         self.task, self.dims, self.batch_size, self.name = task, sorted(dims, reverse=True), batch_size, name
-        self.primary_metric = f"{name}_{task.headline}_{self.dims[-1]}d"
+        self.selected_dim = select_at or self.dims[-1]
+        self.primary_metric = f"{name}_{task.headline}_{self.selected_dim}d"
 
     def __call__(self, model, output_path=None, epoch: int = -1, steps: int = -1) -> dict[str, float]:
         by_dim = self.task.measure(model, self.dims, self.batch_size, progress=False)

@@ -1,6 +1,6 @@
 """data/extracted/: one <doc_id>.jsonl of elements per document, and manifest.json.
 
-The manifest records, for each document, its file name and counts, and the settings
+The manifest records, for each document, its file name, title and counts, and the settings
 fingerprint the elements were made with. Documents are keyed by the hash of the PDF's
 bytes, so a PDF is extracted again only when its bytes or the settings change. The
 manifest is rewritten after every document, so an interrupted run resumes where it stopped.
@@ -34,12 +34,13 @@ class ExtractedStore:
         self._write_manifest()
         return self.documents[doc_id]
 
-    def save(self, doc_id: str, file_name: str, pages: int, elements: list[dict]) -> dict:
+    def save(self, doc_id: str, file_name: str, title: str, pages: int, elements: list[dict]) -> dict:
         for element in elements:
             element.update(doc_id=doc_id, file_name=file_name)
         write_jsonl(self._elements_path(doc_id), elements)
         self.documents[doc_id] = {
             "file_name": file_name,
+            "title": title,
             "pages": pages,
             "elements": len(elements),
             "tables": sum(element["type"] == "Table" for element in elements),
@@ -64,3 +65,8 @@ class ExtractedStore:
         # Entries still reusable from the last run stay listed until this run has seen them all.
         documents = {**self._previous, **self.documents}
         write_json(self.folder / MANIFEST, {"settings": self.settings, "documents": documents})
+
+
+def document_titles(folder: Path) -> dict[str, str]:
+    """doc_id -> the title extract found for the document."""
+    return {doc_id: entry["title"] for doc_id, entry in read_json(folder / MANIFEST)["documents"].items()}

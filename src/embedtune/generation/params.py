@@ -62,6 +62,15 @@ class FilterParams(Section):
                                   "within this many of the corpus; 0: off (10 gave no gain measured).")
 
 
+class AnswerabilityParams(Section):
+    """A second LLM call per kept question: does its passage answer it? (embedtune.generation.answerability)"""
+
+    check: bool = Field(False, description="Ask, and drop the questions the LLM says the passage does not "
+                        "answer; one more call per question, cached like every reply.")
+    prompt: Path = Field(Path("prompts/answerable.txt"), description="The check's prompt template ({chunk}, "
+                         "{question}, and the fields the question prompt may use).")
+
+
 class GenerateParams(Section):
     """An LLM writes questions each chunk answers: the training signal."""
 
@@ -69,7 +78,10 @@ class GenerateParams(Section):
                         "it, so no chunk is paid for twice (a DVC output: travels with dvc push and pull).")
     report: Path = Field(Path("metrics/generate.json"), description="Calls, cache hits, questions kept and "
                          "dropped by reason; what the stage cost.")
-    prompt: Path = Field(Path("prompts/question.txt"), description="The prompt template.")
+    prompt: Path = Field(Path("prompts/question.txt"), description="The prompt template: {chunk}, {n} (questions "
+                         "per chunk), {document} (file name), {title} (the document's) and {section} (the "
+                         "heading the chunk sits under) are filled in. prompts/question-in-context.txt asks for "
+                         "self-contained questions naming the document.")
     questions_per_chunk: PositiveInt = Field(2, description="Questions asked for per chunk.")
     triage: bool = Field(False, description="Skip chunks no user would search for (cover-page check boxes, "
                          "signatures, tables of contents, exhibit indexes, prose of bare numbers, scraps): no "
@@ -90,3 +102,4 @@ class GenerateParams(Section):
     openai: OpenAIParams = OpenAIParams()
     transformers: TransformersParams = TransformersParams()
     filters: FilterParams = FilterParams()
+    answerability: AnswerabilityParams = AnswerabilityParams()

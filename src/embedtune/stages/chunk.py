@@ -1,6 +1,7 @@
 """Stage `chunk`: extracted elements into retrieval chunks with langchain-text-splitters.
 
-Every chunk carries a content-hash id, its document, pages and kind (text or table).
+Every chunk carries a content-hash id, its document and the document's title (found by
+extract), its pages, kind (text or table) and the section heading it sits under.
 A text that occurs twice in the corpus (boilerplate, a duplicated page) is kept once,
 so retrieval has one right answer for it.
 """
@@ -18,6 +19,7 @@ from embedtune.common.jsonl import read_jsonl, write_json, write_jsonl
 from embedtune.common.params import load_params
 from embedtune.common.paths import load_paths
 from embedtune.common.runtime import runtime
+from embedtune.extraction.store import document_titles
 from embedtune.stages import run
 
 
@@ -27,18 +29,20 @@ def main() -> None:
     length = length_function(params)
     chunker = DocumentChunker(params.chunk_size, params.chunk_overlap, length, params.drop_element_types)
     documents = sorted(paths.extracted.glob("*.jsonl"), key=lambda path: next(read_jsonl(path))["file_name"])
+    titles = document_titles(paths.extracted)
 
     chunks, seen, duplicates = [], set(), 0
     for path in tqdm(documents, desc="chunk", unit="doc"):
         elements = list(read_jsonl(path))
-        for position, chunk in enumerate(chunker.chunks(elements)):
+        title = titles[elements[0]["doc_id"]]
+        for position, chunk in enumerate(chunker.chunks(elements, title)):
             chunk_id = text_digest(chunk["text"])
             if chunk_id in seen:
                 duplicates += 1
                 continue
             seen.add(chunk_id)
             chunks.append({"chunk_id": chunk_id, "doc_id": elements[0]["doc_id"],
-                           "file_name": elements[0]["file_name"], "position": position, **chunk})
+                           "file_name": elements[0]["file_name"], "title": title, "position": position, **chunk})
     if not chunks:
         raise StageError(f"chunk: the extracted documents in {paths.extracted}/ hold no text to chunk")
     write_jsonl(paths.chunks, chunks)

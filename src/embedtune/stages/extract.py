@@ -29,6 +29,7 @@ from embedtune.extraction.params import ExtractParams
 from embedtune.extraction.partition import require_spacy_model
 from embedtune.extraction.pdf_file import CorpusFileError
 from embedtune.extraction.store import ExtractedStore
+from embedtune.extraction.title import document_title
 from embedtune.stages import run
 
 ToExtract = tuple[str, str, Path]  # doc_id, file name in the corpus, path
@@ -106,10 +107,10 @@ def _extract_in(pool: ProcessPoolExecutor, queue: deque, params: ExtractParams, 
                     continue
                 bar.total += pending.pages
                 bar.refresh()
-                in_flight.append((doc_id, name, pending))
+                in_flight.append((doc_id, name, path, pending))
             if not in_flight:
                 continue
-            doc_id, name, pending = in_flight.popleft()
+            doc_id, name, path, pending = in_flight.popleft()
             bar.set_postfix_str(name[-40:])
             try:
                 elements = pending.elements()
@@ -117,12 +118,12 @@ def _extract_in(pool: ProcessPoolExecutor, queue: deque, params: ExtractParams, 
                 reason = str(error) if isinstance(error, CorpusFileError) else f"{type(error).__name__}: {error}"
                 report[name] = {"doc_id": doc_id, "status": "error", "pages": pending.pages, "error": reason}
                 continue
-            entry = store.save(doc_id, name, pending.pages, elements)
+            entry = store.save(doc_id, name, document_title(path, elements), pending.pages, elements)
             report[name] = {"doc_id": doc_id, "status": "ok", "reused": False, **_counts(entry)}
 
 
 def _counts(entry: dict) -> dict:
-    counts = {key: entry[key] for key in ("pages", "elements", "tables", "tables_with_header")}
+    counts = {key: entry[key] for key in ("title", "pages", "elements", "tables", "tables_with_header")}
     return {**counts, "tables_without_header": counts["tables"] - counts["tables_with_header"]}
 
 

@@ -2,10 +2,10 @@
 
 The training signal of the pipeline: (question, chunk) pairs. Every reply is cached
 (embedtune.generation.cache), so no chunk is ever paid for twice; the replies are then
-parsed and filtered (text rules, then optionally the base model's round trip: see
-embedtune.generation.round_trip), and every dropped question is counted by reason in
-metrics/generate.json. With generate.triage, chunks no user would search for are not asked
-about at all (embedtune.generation.triage).
+parsed and filtered (text rules, then optionally the LLM's answerability check and the base
+model's round trip: see embedtune.generation.answerability and .round_trip), and every dropped
+question is counted by reason in metrics/generate.json. With generate.triage, chunks no user
+would search for are not asked about at all (embedtune.generation.triage).
 """
 
 import threading
@@ -21,6 +21,7 @@ from embedtune.common.models import ModelParams, load_encoder
 from embedtune.common.params import load_params
 from embedtune.common.paths import load_paths
 from embedtune.common.runtime import runtime
+from embedtune.generation.answerability import verdict
 from embedtune.generation.backends import open_backend
 from embedtune.generation.cache import GenerationCache
 from embedtune.generation.errors import GenerationError, MalformedResponse
@@ -31,11 +32,15 @@ from embedtune.generation.sample import sample_chunks
 from embedtune.generation.triage import triage_reason
 from embedtune.stages import run
 
+# What a prompt may name besides {chunk} and {n}: the chunk's document and where in it the chunk sits.
+CONTEXT_PLACEHOLDERS = {"{document}": "file_name", "{title}": "title", "{section}": "section"}
 
-def render_prompt(template: str, chunk: dict, n: int) -> list[dict]:
+
+def render_prompt(template: str, chunk: dict, n: int, question: str = "") -> list[dict]:
     """Chat messages from the prompt file: "[system]" and "[user]" lines start the messages
-    (a file without them is one user message); {chunk}, {document} and {n} are filled in.
-    The system message stays the same for every chunk, so llama.cpp reuses its computation."""
+    (a file without them is one user message); {chunk}, {n}, {document} (the file name), {title},
+    {section} and (the answerability check's) {question} are filled in. The system message stays
+    the same for every chunk, so llama.cpp reuses its computation."""
     messages, role, lines = [], "user", []
     for line in template.splitlines():
         if line.strip() in ("[system]", "[user]"):
@@ -47,46 +52,52 @@ def render_prompt(template: str, chunk: dict, n: int) -> list[dict]:
     messages.append({"role": role, "content": "\n".join(lines).strip()})
     # str.replace, not str.format: chunk text is full of braces (tables, code, JSON).
     for message in messages:
-        message["content"] = (
-            message["content"].replace("{document}", chunk["file_name"]).replace("{n}", str(n))
-            .replace("{chunk}", chunk["text"])
-        )
+        content = message["content"].replace("{n}", str(n)).replace("{question}", question)
+        for placeholder, field in CONTEXT_PLACEHOLDERS.items():
+            content = content.replace(placeholder, chunk[field] or "(none)")
+        message["content"] = content.replace("{chunk}", chunk["text"])
     return messages
 
 
-def cache_key(identity: dict, template: str, params: GenerateParams, chunk_text: str) -> str:
+def cache_key(identity: dict, template: str, params: GenerateParams, chunk: dict, question: str = "") -> str:
+    """The reply's key: what the prompt was made of. The context fields count only where the
+    template uses them, so a prompt without them keeps its replies when a title or heading changes."""
+    context = {field: chunk[field] for placeholder, field in CONTEXT_PLACEHOLDERS.items() if placeholder in template}
     return params_digest({
         "generator": identity,
         "prompt": template,
         "sampling": {"temperature": params.temperature, "max_tokens": params.max_tokens, "seed": params.seed},
         "questions_per_chunk": params.questions_per_chunk,
-        "chunk": chunk_text,
+        "chunk": chunk["text"],
+        **({"context": context} if context else {}),
+        **({"question": question} if question else {}),
     })
 
 
-def ask(backend, template: str, params: GenerateParams, chunks: list[dict], keys: dict, cache: GenerationCache,
-        stats: Counter) -> None:
-    """Send every chunk not in the cache, `backend.concurrency` at a time, caching each reply as it comes.
-    A fatal error (rejected key, unreachable endpoint) or Ctrl-C stops the requests not yet sent."""
+def ask(backend, requests: dict[str, tuple[str, list[dict]]], cache: GenerationCache, stats: Counter,
+        desc: str) -> None:
+    """Send every request (cache key -> (chunk id, messages)), `backend.concurrency` at a time,
+    caching each reply as it comes. A fatal error (rejected key, unreachable endpoint) or Ctrl-C
+    stops the requests not yet sent."""
     stop = threading.Event()
     with backend.session() as complete, ThreadPoolExecutor(backend.concurrency) as pool, cache, tqdm(
-        total=len(chunks), desc="generate", unit="chunk"
+        total=len(requests), desc=desc, unit="call"
     ) as bar:
 
-        def call(chunk: dict) -> str | None:
+        def call(messages: list[dict]) -> str | None:
             if stop.is_set():
                 return None
             try:
-                return complete(render_prompt(template, chunk, params.questions_per_chunk))
+                return complete(messages)
             except GenerationError:
                 stop.set()
                 raise
 
-        futures = {pool.submit(call, chunk): chunk for chunk in chunks}
+        futures = {pool.submit(call, messages): (key, chunk_id) for key, (chunk_id, messages) in requests.items()}
         try:
             for future in as_completed(futures):
                 bar.update()
-                chunk = futures[future]
+                key, chunk_id = futures[future]
                 try:
                     reply = future.result()
                 except MalformedResponse:
@@ -96,9 +107,24 @@ def ask(backend, template: str, params: GenerateParams, chunks: list[dict], keys
                 if reply is None:  # never sent: the run is stopping
                     continue
                 stats["calls"] += 1
-                cache.add(keys[chunk["chunk_id"]], chunk["chunk_id"], reply)
+                cache.add(key, chunk_id, reply)
         finally:
             stop.set()
+
+
+def check_answerability(backend, params: GenerateParams, rows: list[dict], chunks: dict[str, dict],
+                        cache: GenerationCache, stats: Counter) -> list[bool | None]:
+    """The LLM's verdict on each question (see embedtune.generation.answerability); None where its
+    reply said neither yes nor no, or where it gave none (a malformed reply)."""
+    template = params.answerability.prompt.read_text(encoding="utf-8")
+    keys = [cache_key(backend.identity, template, params, chunks[row["chunk_id"]], row["question"]) for row in rows]
+    requests = {key: (row["chunk_id"], render_prompt(template, chunks[row["chunk_id"]], params.questions_per_chunk,
+                                                     row["question"]))
+                for key, row in zip(keys, rows, strict=True) if key not in cache}
+    stats["cache_hits"] += len(set(keys)) - len(requests)
+    if requests:
+        ask(backend, requests, cache, stats, "answerability")
+    return [verdict(cache[key]) if key in cache else None for key in keys]
 
 
 def main() -> None:
@@ -115,12 +141,13 @@ def main() -> None:
     chunks = sample_chunks([chunk for chunk in corpus if chunk["chunk_id"] not in skipped], params.max_chunks,
                            params.seed)
     backend = open_backend(params)
-    keys = {chunk["chunk_id"]: cache_key(backend.identity, template, params, chunk["text"]) for chunk in chunks}
+    keys = {chunk["chunk_id"]: cache_key(backend.identity, template, params, chunk) for chunk in chunks}
     cache = GenerationCache(params.cache)
-    todo = [chunk for chunk in chunks if keys[chunk["chunk_id"]] not in cache]
-    stats = Counter(calls=0, cache_hits=len(chunks) - len(todo), malformed_replies=0)
-    if todo:
-        ask(backend, template, params, todo, keys, cache, stats)
+    requests = {keys[chunk["chunk_id"]]: (chunk["chunk_id"], render_prompt(template, chunk, params.questions_per_chunk))
+                for chunk in chunks if keys[chunk["chunk_id"]] not in cache}
+    stats = Counter(calls=0, cache_hits=len(chunks) - len(requests), malformed_replies=0)
+    if requests:
+        ask(backend, requests, cache, stats, "generate")
 
     generator = {**backend.identity, "prompt_sha256": text_digest(template)}
     question_filter = QuestionFilter(params.filters)
@@ -132,6 +159,16 @@ def main() -> None:
         candidates = parse_reply(cache[key])
         for question in question_filter.keep(candidates, chunk["text"], params.questions_per_chunk):
             rows.append({"question": question, "chunk_id": chunk["chunk_id"], "generator": generator})
+    answerability = {}
+    if params.answerability.check:
+        checked = time.perf_counter()
+        verdicts = check_answerability(backend, params, rows, {chunk["chunk_id"]: chunk for chunk in chunks}, cache,
+                                       stats)
+        question_filter.drops["not_answerable"] += verdicts.count(False)
+        rows = [row for row, answered in zip(rows, verdicts, strict=True) if answered is not False]
+        answerability = {"checked": len(verdicts), "answered": verdicts.count(True),
+                         "not_answered": verdicts.count(False), "unclear": verdicts.count(None),
+                         "seconds": round(time.perf_counter() - checked, 2)}
     if params.filters.round_trip_top_k:
         model = load_params("model", ModelParams)
         passed = passes_round_trip(rows, corpus, load_encoder(model.base_model), params.filters.round_trip_top_k,
@@ -151,6 +188,7 @@ def main() -> None:
         "questions": len(rows),
         "chunks_with_questions": len({row["chunk_id"] for row in rows}),
         "dropped": dict(sorted(question_filter.drops.items())),
+        **({"answerability": answerability} if answerability else {}),
         "seconds": round(seconds, 2),
         "questions_per_s": round(stats["calls"] and len(rows) / seconds, 3),
         "generator": generator,

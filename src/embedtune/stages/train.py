@@ -4,9 +4,9 @@ By default MatryoshkaLoss over MultipleNegativesRankingLoss (every other trainin
 a negative) with batches without duplicate texts; train.loss picks another loss that fits the
 dataset's format (embedtune.training.losses). After each evaluation the validation split is
 scored at every Matryoshka dimension (ndcg@10 for pairs); the best checkpoint at the smallest
-dimension is the model saved to paths.model, with sentence-transformers' model card, and the
-fusion of BM25 with it that scores best on validation (embedtune.evaluation.hybrid), which search
-and the evaluation use.
+dimension (or the full one: train.select_checkpoint_at) is the model saved to paths.model, with
+sentence-transformers' model card, and the fusion of BM25 with it that scores best on validation
+(embedtune.evaluation.hybrid), which search and the evaluation use.
 """
 
 import shutil
@@ -112,7 +112,8 @@ def main() -> None:
         print(f"train: resuming from {checkpoint} (step {resumed_step})")
 
     task = tasks_for(dataset, "validation", model_params.query_prompt, model_params.document_prompt)[0]
-    evaluator = MatryoshkaEvaluator(task, params.matryoshka_dims or [full])
+    dims = params.matryoshka_dims or [full]
+    evaluator = MatryoshkaEvaluator(task, dims, select_at=dims[0] if params.select_checkpoint_at == "full" else None)
     # Prompts are for asymmetric retrieval (queries vs passages): pairs and triplets only.
     prompts = {"anchor": model_params.query_prompt, "positive": model_params.document_prompt,
                "negative": model_params.document_prompt} if format in ("pairs", "triplets") else {}
@@ -171,7 +172,7 @@ def main() -> None:
         "steps": state.global_step,
         "resumed_from_step": resumed_step,
         "best_step": int(best.rsplit("-", 1)[1]) if best else state.global_step,
-        f"best_validation_{task.headline}_{evaluator.dims[-1]}d": state.best_metric,
+        f"best_validation_{task.headline}_{evaluator.selected_dim}d": state.best_metric,
         "train_loss": result.training_loss,
         "samples_per_second": result.metrics["train_samples_per_second"],
         "seconds": round(seconds, 2),
@@ -183,7 +184,7 @@ def main() -> None:
     if not params.keep_checkpoints:
         shutil.rmtree(folder)
     print(f"train: {report['steps']} steps on {report['train_rows']} training rows ({format}) in {seconds:.0f} s; "
-          f"best step {report['best_step']} (validation {task.headline} at {evaluator.dims[-1]}d "
+          f"best step {report['best_step']} (validation {task.headline} at {evaluator.selected_dim}d "
           f"{state.best_metric:.4f}); model saved to {paths.model}, with its hybrid fusion: {describe(fusion)} "
           f"(chosen on {fusion['chosen_on']})")
 

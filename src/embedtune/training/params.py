@@ -35,6 +35,9 @@ class TrainParams(Section):
                                               "pairs are pushed past.")
     matryoshka_dims: list[PositiveInt] = Field([384, 256, 128, 64], description="MatryoshkaLoss's dimensions; "
                                                "[]: the loss at full dimension only.")
+    select_checkpoint_at: Literal["smallest", "full"] = Field("smallest", description="The dimension whose "
+                                                              "validation score selects the checkpoint: the "
+                                                              "smallest Matryoshka dimension or the full one.")
     epochs: PositiveFloat = Field(8, description="Passes over the training split (2 scored as well on NVIDIA's "
                                   "10-K in a quarter of the time, less well on the small bundled corpus).")
     batch_size: PositiveInt = Field(16, description="The global batch: its other rows are each question's "
