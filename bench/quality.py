@@ -78,10 +78,10 @@ SETTINGS = {
 }
 TICKERS = {"nvidia-fy2023": ["NVDA"], "tenk-4": list(FILINGS)}
 # ndcg@10 each benchmark must reach (mean over the seeds run), per dimension and retriever: the open
-# issues' targets (four-company and NVIDIA: the hybrid-retrieval issue; financial-qa-10K: the
-# training-signal issue). --check exits 1 when one is missed.
+# issues' targets (four-company and financial-qa-10K: the training-signal issue; NVIDIA: the
+# hybrid-retrieval issue). --check exits 1 when one is missed.
 TARGETS = {
-    "tenk-4": {"384": {"tuned": 0.70, "hybrid": 0.76}, "64": {"tuned": 0.60}},
+    "tenk-4": {"384": {"tuned": 0.74, "hybrid": 0.80}, "64": {"tuned": 0.64}},
     "nvidia-fy2023": {"384": {"hybrid": 0.85}},
     "financial-qa-10k": {"384": {"tuned": 0.83}, "64": {"tuned": 0.80}},
 }
