@@ -8,10 +8,12 @@ question is counted by reason in metrics/generate.json. With generate.triage, ch
 would search for are not asked about at all (embedtune.generation.triage).
 """
 
+import functools
 import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import ExitStack
 
 from tqdm import tqdm
 
@@ -74,15 +76,13 @@ def cache_key(identity: dict, template: str, params: GenerateParams, chunk: dict
     })
 
 
-def ask(backend, requests: dict[str, tuple[str, list[dict]]], cache: GenerationCache, stats: Counter,
-        desc: str) -> None:
-    """Send every request (cache key -> (chunk id, messages)), `backend.concurrency` at a time,
-    caching each reply as it comes. A fatal error (rejected key, unreachable endpoint) or Ctrl-C
-    stops the requests not yet sent."""
+def ask(complete, concurrency: int, requests: dict[str, tuple[str, list[dict]]], cache: GenerationCache,
+        stats: Counter, desc: str) -> None:
+    """Send every request (cache key -> (chunk id, messages)) through a backend session's `complete`,
+    `concurrency` at a time, caching each reply as it comes. A fatal error (rejected key,
+    unreachable endpoint) or Ctrl-C stops the requests not yet sent."""
     stop = threading.Event()
-    with backend.session() as complete, ThreadPoolExecutor(backend.concurrency) as pool, cache, tqdm(
-        total=len(requests), desc=desc, unit="call"
-    ) as bar:
+    with ThreadPoolExecutor(concurrency) as pool, cache, tqdm(total=len(requests), desc=desc, unit="call") as bar:
 
         def call(messages: list[dict]) -> str | None:
             if stop.is_set():
@@ -112,10 +112,11 @@ def ask(backend, requests: dict[str, tuple[str, list[dict]]], cache: GenerationC
             stop.set()
 
 
-def check_answerability(backend, params: GenerateParams, rows: list[dict], chunks: dict[str, dict],
+def check_answerability(backend, session, params: GenerateParams, rows: list[dict], chunks: dict[str, dict],
                         cache: GenerationCache, stats: Counter) -> list[bool | None]:
     """The LLM's verdict on each question (see embedtune.generation.answerability); None where its
-    reply said neither yes nor no, or where it gave none (a malformed reply)."""
+    reply said neither yes nor no, or where it gave none (a malformed reply). `session()` opens
+    the backend's session, or returns the one already open."""
     template = params.answerability.prompt.read_text(encoding="utf-8")
     keys = [cache_key(backend.identity, template, params, chunks[row["chunk_id"]], row["question"]) for row in rows]
     requests = {key: (row["chunk_id"], render_prompt(template, chunks[row["chunk_id"]], params.questions_per_chunk,
@@ -123,7 +124,7 @@ def check_answerability(backend, params: GenerateParams, rows: list[dict], chunk
                 for key, row in zip(keys, rows, strict=True) if key not in cache}
     stats["cache_hits"] += len(set(keys)) - len(requests)
     if requests:
-        ask(backend, requests, cache, stats, "answerability")
+        ask(session(), backend.concurrency, requests, cache, stats, "answerability")
     return [verdict(cache[key]) if key in cache else None for key in keys]
 
 
@@ -146,29 +147,33 @@ def main() -> None:
     requests = {keys[chunk["chunk_id"]]: (chunk["chunk_id"], render_prompt(template, chunk, params.questions_per_chunk))
                 for chunk in chunks if keys[chunk["chunk_id"]] not in cache}
     stats = Counter(calls=0, cache_hits=len(chunks) - len(requests), malformed_replies=0)
-    if requests:
-        ask(backend, requests, cache, stats, "generate")
+    # One session for writing and for checking, opened only when a call is due: the model loads once.
+    sessions = ExitStack()
+    session = functools.cache(lambda: sessions.enter_context(backend.session()))
+    with sessions:
+        if requests:
+            ask(session(), backend.concurrency, requests, cache, stats, "generate")
 
-    generator = {**backend.identity, "prompt_sha256": text_digest(template)}
-    question_filter = QuestionFilter(params.filters)
-    rows = []
-    for chunk in chunks:
-        key = keys[chunk["chunk_id"]]
-        if key not in cache:
-            continue
-        candidates = parse_reply(cache[key])
-        for question in question_filter.keep(candidates, chunk["text"], params.questions_per_chunk):
-            rows.append({"question": question, "chunk_id": chunk["chunk_id"], "generator": generator})
-    answerability = {}
-    if params.answerability.check:
-        checked = time.perf_counter()
-        verdicts = check_answerability(backend, params, rows, {chunk["chunk_id"]: chunk for chunk in chunks}, cache,
-                                       stats)
-        question_filter.drops["not_answerable"] += verdicts.count(False)
-        rows = [row for row, answered in zip(rows, verdicts, strict=True) if answered is not False]
-        answerability = {"checked": len(verdicts), "answered": verdicts.count(True),
-                         "not_answered": verdicts.count(False), "unclear": verdicts.count(None),
-                         "seconds": round(time.perf_counter() - checked, 2)}
+        generator = {**backend.identity, "prompt_sha256": text_digest(template)}
+        question_filter = QuestionFilter(params.filters)
+        rows = []
+        for chunk in chunks:
+            key = keys[chunk["chunk_id"]]
+            if key not in cache:
+                continue
+            candidates = parse_reply(cache[key])
+            for question in question_filter.keep(candidates, chunk["text"], params.questions_per_chunk):
+                rows.append({"question": question, "chunk_id": chunk["chunk_id"], "generator": generator})
+        answerability = {}
+        if params.answerability.check:
+            checked = time.perf_counter()
+            verdicts = check_answerability(backend, session, params, rows,
+                                           {chunk["chunk_id"]: chunk for chunk in chunks}, cache, stats)
+            question_filter.drops["not_answerable"] += verdicts.count(False)
+            rows = [row for row, answered in zip(rows, verdicts, strict=True) if answered is not False]
+            answerability = {"checked": len(verdicts), "answered": verdicts.count(True),
+                             "not_answered": verdicts.count(False), "unclear": verdicts.count(None),
+                             "seconds": round(time.perf_counter() - checked, 2)}
     if params.filters.round_trip_top_k:
         model = load_params("model", ModelParams)
         passed = passes_round_trip(rows, corpus, load_encoder(model.base_model), params.filters.round_trip_top_k,
