@@ -21,10 +21,10 @@ dimension, and each seed's scores.
 
 An ablation (--ablation NAME with -S overrides, --seeds for train.seed) goes to
 bench/results/quality-ablations.json instead, one entry per seed, and the Markdown table printed
-compares every recorded ablation with the one named "defaults" (or the one its entry names under
-"against"): mean over seeds and spread (max - min), so a gain smaller than the seeds' noise shows
-as such. A headline run without -S is also the
-"defaults" ablation's run of its seed; `--ablation defaults --seeds 43` adds another seed.
+compares every recorded ablation with the one named "defaults" (or the one named by --against,
+kept in its entry under "against"): mean over seeds and spread (max - min), so a gain smaller
+than the seeds' noise shows as such. A headline run without -S is also the "defaults"
+ablation's run of its seed; `--ablation defaults --seeds 43` adds another seed.
 
 Each benchmark runs in a workspace under the embedtune cache (EMBEDTUNE_CACHE, default
 ~/.cache/embedtune/bench/quality/), so a rerun pays for no LLM call or extraction twice.
@@ -32,6 +32,8 @@ Each benchmark runs in a workspace under the embedtune cache (EMBEDTUNE_CACHE, d
 Run: python bench/quality.py [financial-qa-10k] [nvidia-fy2023] [tenk-4] [-S section.key=value ...] [--seeds 42 43 44]
                              [--check]
      python bench/quality.py nvidia-fy2023 --ablation hard_negatives -S dataset.hard_negatives.count=1 --seeds 42 43
+     python bench/quality.py tenk-4 --ablation in_context_sample_300 --against defaults_sample_300 \
+         -S generate.max_chunks=300 -S generate.prompt=prompts/question-in-context.txt --seeds 42 43 44
 """
 
 import argparse
@@ -96,8 +98,7 @@ def workspace(name: str, overrides: dict[str, dict]) -> Path:
     merge(params, SETTINGS[name])
     merge(params, overrides)
     (root / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    (root / "prompts").mkdir(exist_ok=True)
-    shutil.copy(REPO / "prompts" / "question.txt", root / "prompts" / "question.txt")
+    shutil.copytree(REPO / "prompts", root / "prompts", dirs_exist_ok=True)
     return root
 
 
@@ -274,6 +275,9 @@ def main() -> None:
                         help="a params.yaml override for the benchmarks run, as dvc exp run -S")
     parser.add_argument("--ablation", metavar="NAME",
                         help=f"record the runs under this name in {ABLATIONS.name}, not as the headline results")
+    parser.add_argument("--against", metavar="NAME",
+                        help='the ablation this one is compared with (default "defaults"): one measured on '
+                             "the same generate.max_chunks sample, for an ablation run on a sample")
     parser.add_argument("--seeds", type=int, nargs="+", default=[42],
                         help="train.seed of each run (default 42); the results hold their mean and spread")
     add_check(parser)
@@ -288,6 +292,8 @@ def main() -> None:
     ablation = args.ablation or (None if args.overrides else "defaults")
     if ablation == "defaults" and args.overrides:
         parser.error('the "defaults" ablation takes no -S overrides')
+    if args.against and not args.ablation:
+        parser.error("--against names what an --ablation is compared with")
     for name in args.benchmarks or BENCHMARKS:
         per_seed, by_file, seconds_by_seed = {}, {}, {}
         for seed in args.seeds:
@@ -302,7 +308,8 @@ def main() -> None:
             for file, entry in run.get("by_file", {}).items():
                 by_file.setdefault(file, {})[str(seed)] = entry
             if ablation:
-                record_ablation(ablations.setdefault(name, {}), ablation, args.overrides, seed, scores, seconds)
+                record_ablation(ablations.setdefault(name, {}), ablation, args.overrides, seed, scores, seconds,
+                                args.against)
                 ABLATIONS.write_text(json.dumps(ablations, indent=2) + "\n")
         if by_file:
             print_per_company(by_file)
@@ -327,11 +334,13 @@ def main() -> None:
 
 
 def record_ablation(ablations: dict, label: str, overrides: list[str], seed: int, scores: dict,
-                    seconds: float) -> None:
+                    seconds: float, against: str | None) -> None:
     entry = ablations.setdefault(label, {"overrides": overrides, "seeds": {}, "seconds": {}})
     if entry["overrides"] != overrides:
         raise SystemExit(f"ablation {label} was recorded with {entry['overrides']}, not {overrides}; "
                          "name this one differently")
+    if against:
+        entry["against"] = against
     entry["seeds"][str(seed)] = scores
     entry["seconds"][str(seed)] = seconds
 
