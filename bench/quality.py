@@ -309,7 +309,7 @@ def main() -> None:
                 by_file.setdefault(file, {})[str(seed)] = entry
             if ablation:
                 record_ablation(ablations.setdefault(name, {}), ablation, args.overrides, seed, scores, seconds,
-                                args.against)
+                                args.against, run.get("fusion"))
                 ABLATIONS.write_text(json.dumps(ablations, indent=2) + "\n")
         if by_file:
             print_per_company(by_file)
@@ -334,7 +334,7 @@ def main() -> None:
 
 
 def record_ablation(ablations: dict, label: str, overrides: list[str], seed: int, scores: dict,
-                    seconds: float, against: str | None) -> None:
+                    seconds: float, against: str | None, fusion: dict | None) -> None:
     entry = ablations.setdefault(label, {"overrides": overrides, "seeds": {}, "seconds": {}})
     if entry["overrides"] != overrides:
         raise SystemExit(f"ablation {label} was recorded with {entry['overrides']}, not {overrides}; "
@@ -343,6 +343,10 @@ def record_ablation(ablations: dict, label: str, overrides: list[str], seed: int
         entry["against"] = against
     entry["seeds"][str(seed)] = scores
     entry["seconds"][str(seed)] = seconds
+    # The hybrid's fusion is chosen on the LLM's validation questions: an ablation that changes
+    # them can change it (or, below evaluate.hybrid.min_validation_questions, fall back to RRF).
+    if fusion:
+        entry.setdefault("fusion", {})[str(seed)] = fusion
 
 
 if __name__ == "__main__":

@@ -4,13 +4,19 @@ import json
 
 from conftest import generate_report, openai_params, run_stage, workspace_with_chunks
 from embedtune.common.jsonl import read_jsonl
-from embedtune.generation.answerability import verdict
+from embedtune.generation.answerability import strict_judge_warning, verdict
 
 
 def test_verdicts_are_read_from_the_first_word():
     assert verdict("Yes.") is True and verdict("**yes**, it states the rate") is True
     assert verdict("No, the passage does not say.") is False and verdict("NO") is False
     assert verdict("The passage mentions the warranty.") is None and verdict("Nope") is None
+
+
+def test_a_judge_that_rejects_most_questions_is_called_out():
+    # the default 0.5B model's verdicts on a 300-chunk sample of four 10-Ks
+    assert "256 of 290 questions (88%)" in strict_judge_warning(290, 256)
+    assert strict_judge_warning(290, 40) is None and strict_judge_warning(0, 0) is None
 
 
 def test_questions_the_passage_does_not_answer_are_dropped_and_counted(tmp_path, chunked_default, scripted):

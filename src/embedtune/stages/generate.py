@@ -9,6 +9,7 @@ would search for are not asked about at all (embedtune.generation.triage).
 """
 
 import functools
+import sys
 import threading
 import time
 from collections import Counter
@@ -23,7 +24,7 @@ from embedtune.common.models import ModelParams, load_encoder
 from embedtune.common.params import load_params
 from embedtune.common.paths import load_paths
 from embedtune.common.runtime import runtime
-from embedtune.generation.answerability import verdict
+from embedtune.generation.answerability import strict_judge_warning, verdict
 from embedtune.generation.backends import open_backend
 from embedtune.generation.cache import GenerationCache
 from embedtune.generation.errors import GenerationError, MalformedResponse
@@ -174,6 +175,8 @@ def main() -> None:
             answerability = {"checked": len(verdicts), "answered": verdicts.count(True),
                              "not_answered": verdicts.count(False), "unclear": verdicts.count(None),
                              "seconds": round(time.perf_counter() - checked, 2)}
+            if warning := strict_judge_warning(answerability["checked"], answerability["not_answered"]):
+                print(f"generate: warning: {warning}", file=sys.stderr)
     if params.filters.round_trip_top_k:
         model = load_params("model", ModelParams)
         passed = passes_round_trip(rows, corpus, load_encoder(model.base_model), params.filters.round_trip_top_k,
