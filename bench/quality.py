@@ -156,7 +156,6 @@ def through_every_stage(name: str, overrides: dict, evaluate_base: bool) -> tupl
     base = json.loads((root / "metrics" / "baseline.json").read_text())
     run |= {"timings_s": timings, "questions_in_set": len(rows), "mapped": tuned["questions_file"]["mapped"],
             "by_file": {file: {"base": base["by_file"][file], "tuned": row} for file, row in tuned["by_file"].items()},
-            "fusion": tuned["hybrid"]["fusion"], "base_fusion": base["hybrid"]["fusion"],
             "chunk": json.loads((root / "metrics" / "chunk.json").read_text()),
             "generate": json.loads((root / "metrics" / "generate.json").read_text())}
     return scores, run
@@ -171,6 +170,7 @@ def pipeline_scores(root: Path) -> tuple[dict, dict]:
                     "hybrid": tuned["hybrid"]["dims"][dim]["ndcg@10"]}
               for dim in sorted(base["dims"], key=int, reverse=True)}
     return scores, {"test_questions": base["queries"], "corpus": base["corpus"],
+                    "fusion": tuned["hybrid"]["fusion"], "base_fusion": base["hybrid"]["fusion"],
                     "train": json.loads((root / "metrics" / "train.json").read_text()),
                     "dataset": json.loads((root / "metrics" / "dataset.json").read_text())}
 
