@@ -14,18 +14,19 @@ export DVC_NO_ANALYTICS := 1
 export HF_HUB_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 
-.PHONY: install repro test bench corpus
+.PHONY: install lock repro test bench corpus
 
-$(INSTALLED): pyproject.toml requirements.lock packaging/en_core_web_sm/pyproject.toml
+$(INSTALLED): pyproject.toml requirements.lock packaging/pip.lock packaging/en_core_web_sm/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet --upgrade pip
-	# A CPU build first: an unpinned torch pulls a multi-GB CUDA build.
-	$(PIP) install --quiet torch==2.13.0
-	$(PIP) install --quiet -c requirements.lock -e '.[dev]' ./packaging/en_core_web_sm
-	# unstructured imports unstructured-inference even for its fast strategy; its own
-	# dependencies would add timm and a CUDA torchvision that breaks sentence-transformers.
-	$(PIP) install --quiet --no-deps -c requirements.lock unstructured-inference
-	$(PIP) uninstall --quiet --yes torchvision 2>/dev/null || true
+	# Every package at its locked version, and only a file whose sha256 the lock lists
+	# (scripts/lock.sh writes both locks). torch is locked as its CPU build: an unpinned
+	# torch pulls a multi-GB CUDA build. --no-deps: the lock is the whole set, so
+	# unstructured-inference comes without the timm -> CUDA torchvision chain that breaks
+	# sentence-transformers on CPU torch.
+	$(PIP) install --quiet --require-hashes --no-deps -r packaging/pip.lock
+	$(PIP) install --quiet --require-hashes --no-deps -r requirements.lock
+	# The two local packages, built with the lock's setuptools rather than an unpinned one.
+	$(PIP) install --quiet --no-deps --no-build-isolation -e . ./packaging/en_core_web_sm
 	$(VENV)/bin/python -c "import sentence_transformers, unstructured.partition.pdf, en_core_web_sm"
 	touch $@
 
@@ -46,6 +47,10 @@ bench: install
 	python bench/train.py
 	python bench/formats.py
 	python bench/scale.py
+
+# Regenerate both locks after changing dependencies in pyproject.toml (needs the package index).
+lock:
+	bash scripts/lock.sh
 
 corpus: install
 	python scripts/render_default_corpus.py

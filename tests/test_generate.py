@@ -1,10 +1,14 @@
 """Stage `generate`: real models, real servers on 127.0.0.1, the real cache."""
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 
 from conftest import (
     DEFAULT_MODEL,
+    cache_lines,
     generate_report,
     openai_params,
     run_stage,
@@ -32,6 +36,31 @@ def test_openai_backend_against_a_real_llama_server_and_no_calls_on_rerun(tmp_pa
     assert json.loads(first.splitlines()[0])["generator"]["backend"] == "openai"
     assert check_records(read_jsonl(root / "data" / "questions.jsonl"), Question) >= 1
     assert check_records(read_jsonl(root / "data" / "generate-cache.jsonl"), CacheLine) == 4
+
+
+def test_two_generate_runs_at_once_take_the_local_llm_in_turn(tmp_path, chunked_default):
+    """Two generate stages with the offline default LLM started at once, as `dvc queue start -j 2` or
+    two clones would: one waits for the other's llama.cpp server and says for whom, they hold it one
+    after the other, and each writes every question."""
+    roots = [workspace_with_chunks(tmp_path / name, chunked_default, count=4) for name in ("a", "b")]
+    runs = [subprocess.Popen([sys.executable, "-m", "embedtune.stages.generate"], cwd=root, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+            for root in roots]
+    errors = [run.communicate(timeout=900)[1] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], errors
+
+    holdings = [generate_report(root)["local_llm"] for root in roots]
+    first, second = sorted((0, 1), key=lambda i: holdings[i]["taken_at"])
+    assert holdings[second]["taken_at"] >= holdings[first]["released_at"]
+    assert holdings[second]["waited_s"] > 0
+    assert (f"generate: waiting for the local LLM, which pid {runs[first].pid} (generate in {roots[first]}, "
+            in errors[second])
+    assert "waiting for the local LLM" not in errors[first]
+
+    for root in roots:
+        assert generate_report(root)["calls"] == 4 and len(cache_lines(root)) == 4
+    questions = [(root / "data" / "questions.jsonl").read_bytes() for root in roots]
+    assert questions[0] == questions[1] and questions[0].count(b"\n") >= 4
 
 
 def test_after_rechunking_only_changed_chunks_are_sent(tmp_path, chunked_default, scripted):

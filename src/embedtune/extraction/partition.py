@@ -4,6 +4,7 @@ import io
 import re
 
 from embedtune.common.errors import StageError
+from embedtune.common.pinned import verified_folder
 from embedtune.extraction.tables import Table, extract_tables
 from embedtune.markdown import to_markdown
 
@@ -19,10 +20,11 @@ class MissingSpacyModel(StageError):
 
 def require_spacy_model() -> None:
     """unstructured classifies elements with spaCy's en_core_web_sm. When it is missing,
-    unstructured tries to download it and, offline, returns no elements at all."""
+    unstructured tries to download it and, offline, returns no elements at all. Its files are
+    checked against their pinned digests."""
     import spacy.util
 
-    if not spacy.util.is_package(SPACY_MODEL):
+    if not spacy.util.is_package(SPACY_MODEL) or verified_folder(SPACY_MODEL) is None:
         raise MissingSpacyModel(
             f"spaCy model {SPACY_MODEL} is not installed; without it unstructured returns no "
             "text offline. Install it with `make install` (packaging/en_core_web_sm)."

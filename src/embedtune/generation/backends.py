@@ -7,8 +7,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 
+from embedtune.common.hashing import file_sha256
 from embedtune.generation.client import ChatClient
-from embedtune.generation.gguf import KNOWN_MODELS, require_file, sha256_of, verified_gguf
+from embedtune.generation.gguf import KNOWN_MODELS, require_file, verified_gguf
 from embedtune.generation.llama_server import LlamaServer
 from embedtune.generation.params import GenerateParams
 
@@ -28,10 +29,11 @@ class LlamaCppBackend:
         if settings.model in KNOWN_MODELS:
             self.sha256 = KNOWN_MODELS[settings.model][2]
         else:
-            self.sha256 = settings.sha256 or sha256_of(require_file(settings.model))
+            self.sha256 = settings.sha256 or file_sha256(require_file(settings.model))
         name = os.path.basename(settings.model)
         self.identity = {"backend": "llamacpp", "model": name, "sha256": self.sha256}
         self.concurrency = settings.parallel
+        self.local_llm = None  # how long the session waited for, then held, the machine's local LLM
 
     @contextmanager
     def session(self) -> Iterator[Complete]:
@@ -40,7 +42,8 @@ class LlamaCppBackend:
         threads = os.cpu_count() if settings.threads == "auto" else settings.threads
         # Every core, at a lower priority: the machine stays responsive, the model gets the idle cycles.
         os.nice(settings.nice)
-        with LlamaServer(path, threads, settings.parallel, settings.context) as server:
+        with LlamaServer(path, threads, settings.parallel, settings.context, purpose="generate") as server:
+            self.local_llm = server.holding
             client = ChatClient(server.url, self.identity["model"], timeout_s=settings.timeout_s, max_retries=1)
             sampling = _sampling(self.params)
             if self.params.questions_per_chunk == 1:

@@ -5,11 +5,11 @@ limit); they are joined on first use into the user cache and checked against the
 the original file on every load. Weights that fail the check are never loaded.
 """
 
-import hashlib
 import importlib
 import os
 from pathlib import Path
 
+from embedtune.common.hashing import file_sha256
 from embedtune.generation.errors import GenerationError
 
 # name -> (module prefix of the parts, number of parts, sha256 of the joined file, pip spec)
@@ -29,14 +29,6 @@ def cache_dir() -> Path:
     return Path(os.environ.get("EMBEDTUNE_CACHE", Path.home() / ".cache" / "embedtune"))
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 22), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def verified_gguf(model: str, expected_sha256: str) -> Path:
     """The GGUF file of `model` (a known name, joined on first use, or a path), once its sha256 checks out."""
     if model in KNOWN_MODELS:
@@ -46,7 +38,7 @@ def verified_gguf(model: str, expected_sha256: str) -> Path:
             _join_parts(model, prefix, parts, path)
     else:
         path = require_file(model)
-    actual = sha256_of(path)
+    actual = file_sha256(path)
     if actual != expected_sha256:
         raise GenerationError(
             f"refusing to load {path}: its sha256 is {actual}, expected {expected_sha256}. "
@@ -77,7 +69,8 @@ def _join_parts(model: str, prefix: str, parts: int, target: Path) -> None:
             ) from None
         pieces.append(Path(module.get_part_path()))
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".partial")
+    # A name of this process's own: two runs joining at once must not write into one file.
+    partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
     with open(partial, "wb") as out:
         for piece in pieces:
             with open(piece, "rb") as handle:

@@ -197,6 +197,7 @@ def main() -> None:
         "chunks_with_questions": len({row["chunk_id"] for row in rows}),
         "dropped": dict(sorted(question_filter.drops.items())),
         **({"answerability": answerability} if answerability else {}),
+        **({"local_llm": backend.local_llm} if getattr(backend, "local_llm", None) else {}),
         "seconds": round(seconds, 2),
         "questions_per_s": round(stats["calls"] and len(rows) / seconds, 3),
         "generator": generator,
