@@ -106,6 +106,48 @@ def test_a_file_without_the_columns_or_with_nothing_mapped_is_refused(tmp_path, 
     assert message in str(error.value)
 
 
+# As spreadsheets save them: Excel's "CSV" in Western locales is Windows-1252 with ";" where the comma
+# is the decimal mark, its "Unicode text" is UTF-16 with a byte-order mark and tabs, "CSV UTF-8" has a mark.
+SAVED_AS = {
+    "windows-1252, semicolons": ("mine.csv", "windows-1252", ";", {"encoding": "windows-1252", "separator": ";"}),
+    "utf-16 unicode text": ("mine.txt", "utf-16", "\t", {"encoding": "utf-16", "separator": "\t"}),
+    "utf-16 without a mark": ("mine.tsv", "utf-16-le", "\t", {"encoding": "utf-16-le", "separator": "\t"}),
+    "utf-8 with a mark": ("mine.csv", "utf-8-sig", ",", {"encoding": "utf-8-sig", "separator": ","}),
+}
+
+
+@pytest.mark.parametrize("saved_as", SAVED_AS)
+def test_questions_files_as_spreadsheets_save_them_are_read_and_say_how(tmp_path, chunks, saved_as):
+    name, encoding, separator, read_as = SAVED_AS[saved_as]
+    rows = [{"question": "What’s Alderbank’s order backlog — in euros (€)?",
+             "context": "Backlog, which we define as the value of signed contracts for systems and robots"},
+            {"question": "Where is the Pennsylvania factory, and how many robots a year can it build?",
+             "context": "We assemble Kestrel robots at our plant in Greensburg, Pennsylvania"}]
+    path = tmp_path / name
+    pd.DataFrame(rows).to_csv(path, index=False, sep=separator, encoding=encoding)
+    mapped = map_questions(path, tmp_path, COLUMNS, chunks)
+    assert mapped.questions == [row["question"] for row in rows] and not mapped.unmapped
+    assert mapped.report(path) == {"path": str(path), **read_as, "rows": 2, "mapped": 2, "unmapped": 0,
+                                   "unmapped_rows": []}
+
+
+@pytest.mark.parametrize("content, reason", [
+    (bytes(range(256)), "is not a text file in UTF-8, UTF-16 or Windows-1252 (byte 0x00 at offset 0 is a control "
+                        "character, not text); save it from your spreadsheet as CSV UTF-8"),
+    (b"question,context\nWhat is Harbor?,Harbor\n" + b"\x81\x8d", "is not a text file in UTF-8, UTF-16 or "
+     "Windows-1252 (byte 0x81 at offset 40 is neither UTF-8 nor Windows-1252)"),
+    (b"PK\x03\x04\x14\x00\x06\x00", "byte 0x03 at offset 2 is a control character"),  # an .xlsx renamed
+    (b'question,context\n"What is Harbor?,Harbor\n', "could not be read as a CSV file: "),
+])
+def test_an_unreadable_questions_file_is_refused_in_one_line_naming_it(tmp_path, chunks, content, reason):
+    path = tmp_path / "mine.csv"
+    path.write_bytes(content)
+    with pytest.raises(StageError) as error:
+        map_questions(path, tmp_path, COLUMNS, chunks)
+    assert str(error.value).startswith(f"evaluate: {path} ") and reason in str(error.value)
+    assert "\n" not in str(error.value)
+
+
 def test_a_file_outside_the_tracked_folder_is_refused(tmp_path, chunks):
     path = questions_file(tmp_path / "elsewhere", [{"question": "What is Harbor?", "context": "Harbor"}])
     with pytest.raises(StageError, match="is outside .*evaluate.questions_dir"):
@@ -128,7 +170,8 @@ def evaluated(tmp_path_factory, chunked_default) -> Path:
 def test_the_questions_file_is_the_headline_with_the_generated_split_beside_it(evaluated):
     report = json.loads((evaluated / "metrics" / "baseline.json").read_text())
     assert report["test_set"] == "questions_file" and report["queries"] == 20
-    assert report["questions_file"] == {"path": "data/questions/example.csv", "rows": 20, "mapped": 20,
+    assert report["questions_file"] == {"path": "data/questions/example.csv", "encoding": "utf-8", "separator": ",",
+                                        "rows": 20, "mapped": 20,
                                         "unmapped": 0, "unmapped_rows": []}
     assert report["ndcg@10"] == report["dims"]["384"]["ndcg@10"] > 0.4
     assert set(report["generated_test"]["dims"]) == {"384", "256", "128", "64"}
@@ -153,12 +196,15 @@ def test_hybrid_is_chosen_on_validation_and_reported_at_every_dimension(evaluate
         assert all(0 < row["ndcg@10"] <= 1 for row in block["hybrid"]["dims"].values())
 
 
-def test_a_bad_questions_file_stops_the_stage_with_one_line(evaluated, tmp_path):
+@pytest.mark.parametrize("content, message", [
+    (b"query\nWhat is Harbor?\n", "has no 'question' column"),
+    (bytes(range(256)), "is not a text file in UTF-8, UTF-16 or Windows-1252"),
+])
+def test_a_bad_questions_file_stops_the_stage_with_one_line(evaluated, tmp_path, content, message):
     shutil.copytree(evaluated, tmp_path / "ws")
     root = tmp_path / "ws"
-    questions_file(root / "data" / "questions", [{"query": "What is Harbor?"}], name="bad.csv")
+    (root / "data" / "questions" / "bad.csv").write_bytes(content)
     write_params(root, dataset={"validation_size": 0.4}, evaluate={"questions_file": "data/questions/bad.csv"})
     failed = run_stage("evaluate", root, check=False)
     assert failed.returncode != 0 and "Traceback" not in failed.stderr
-    assert failed.stderr.strip().splitlines()[-1].startswith("error: evaluate: data/questions/bad.csv has no "
-                                                             "'question' column")
+    assert failed.stderr.strip().splitlines()[-1].startswith(f"error: evaluate: data/questions/bad.csv {message}")

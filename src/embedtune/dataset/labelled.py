@@ -1,4 +1,4 @@
-"""A user's own labelled data from CSV, JSONL or Parquet: pairs, triplets, scored pairs or
+"""A user's own labelled data from CSV, TSV, JSONL or Parquet: pairs, triplets, scored pairs or
 labelled texts, every value checked before any training."""
 
 from pathlib import Path
@@ -7,22 +7,12 @@ import pandas as pd
 
 from embedtune.common.errors import StageError
 from embedtune.common.hashing import text_digest
+from embedtune.common.table_file import read_table
 from embedtune.dataset.formats import FORMATS
 
-READERS = {".csv": pd.read_csv, ".jsonl": lambda path: pd.read_json(path, lines=True), ".parquet": pd.read_parquet}
 # With format auto, the first format whose columns the file has; triplets before pairs, as
 # a file of triplets has the columns of pairs too.
 DETECTION_ORDER = ("triplets", "pairs", "scored_pairs", "labelled_texts")
-
-
-def read_table(path: Path, setting: str = "dataset.labelled_file") -> pd.DataFrame:
-    """The table of a CSV, JSONL or Parquet file named by `setting` in params.yaml."""
-    stage = setting.split(".")[0]
-    if path.suffix.lower() not in READERS:
-        raise StageError(f"{stage}: {path}: {setting} takes {', '.join(READERS)} files")
-    if not path.exists():
-        raise StageError(f"{stage}: {path} not found ({setting} in params.yaml)")
-    return READERS[path.suffix.lower()](path)
 
 
 def file_format(table: pd.DataFrame, format: str, columns: dict[str, str], path: Path) -> str:
@@ -45,7 +35,7 @@ def file_format(table: pd.DataFrame, format: str, columns: dict[str, str], path:
 def labelled_rows(path: Path, format: str, columns: dict[str, str]) -> tuple[str, list[dict], list[dict]]:
     """(format, rows with the format's columns, corpus). Pairs and triplets are keyed by their
     positive (chunk_id) and come with the corpus of every distinct passage; the others have none."""
-    table = read_table(path)
+    table = read_table(path, "dataset.labelled_file").table
     format = file_format(table, format, columns, path)
     if table.empty:
         raise StageError(f"dataset: {path} holds no rows")

@@ -44,7 +44,8 @@ class DatasetParams(Section):
     validation_size: float = Field(0.1, ge=0, lt=1, description="The validation split's share: it picks the best "
                                    "checkpoint and the hybrid fusion.")
     seed: int = Field(42, description="The seed of the split.")
-    labelled_file: Path | None = Field(None, description="Your own labelled data (CSV, JSONL, Parquet) instead of "
+    labelled_file: Path | None = Field(None, description="Your own labelled data (CSV, TSV, JSONL, Parquet; as "
+                                       "evaluate.questions_file) instead of "
                                        "the generated questions.")
     format: Literal["auto", "pairs", "triplets", "scored_pairs", "labelled_texts"] = Field(
         "auto", description="The labelled file's format; auto: from its columns.")

@@ -54,7 +54,8 @@ class EvaluateParams(Section):
     report_by_dim: Path = Field(Path("metrics/by-dim"), description="The same scores at each other dimension, a "
                                 "file per dimension.")
     plot: Path = Field(Path("metrics/ndcg-by-dim.json"), description="ndcg@10 per dimension, for dvc plots.")
-    questions_file: Path | None = Field(None, description="Your own test questions (CSV, JSONL, Parquet) under "
+    questions_file: Path | None = Field(None, description="Your own test questions (CSV, TSV, JSONL, Parquet; "
+                                        "UTF-8, UTF-16 or Windows-1252; comma, semicolon or tab) under "
                                         "questions_dir: when given, the headline is on them. Test-only: never "
                                         "trained on, never used to pick a checkpoint.")
     questions_dir: Path = Field(Path("data/questions"), description="Where questions files live; dvc.yaml "

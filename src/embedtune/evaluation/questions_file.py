@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from embedtune.common.errors import StageError
-from embedtune.dataset.labelled import read_table
+from embedtune.common.table_file import read_table
 
 SETTING = "evaluate.questions_file"
 # A chunk holds a context's start (or end) when it holds this many of its first (or last) characters,
@@ -43,10 +43,11 @@ class UserQuestions:
     files: list[str] = field(default_factory=list)  # the document of each question's relevant chunks
     unmapped: list[dict] = field(default_factory=list)  # {row, question, reason}
     rows: int = 0
+    read_as: dict = field(default_factory=dict)  # the encoding and separator the file was read with
 
     def report(self, path: Path) -> dict:
-        return {"path": str(path), "rows": self.rows, "mapped": len(self.questions), "unmapped": len(self.unmapped),
-                "unmapped_rows": self.unmapped}
+        return {"path": str(path), **self.read_as, "rows": self.rows, "mapped": len(self.questions),
+                "unmapped": len(self.unmapped), "unmapped_rows": self.unmapped}
 
 
 def parse_pages(value) -> list[int]:
@@ -121,7 +122,8 @@ def map_questions(path: Path, folder: Path, columns: dict[str, str], chunks: lis
     if not path.resolve().is_relative_to(folder.resolve()):
         raise StageError(f"evaluate: {SETTING} {path} is outside {folder}/ (evaluate.questions_dir), the folder "
                          "dvc.yaml tracks: move it there, so that DVC reruns the evaluation when it changes")
-    table = read_table(path, SETTING)
+    source = read_table(path, SETTING)
+    table = source.table
     found = ", ".join(map(repr, table.columns)) or "none"
     if columns["question"] not in table.columns:
         raise StageError(f"evaluate: {path} has no {columns['question']!r} column (it has {found}); "
@@ -135,7 +137,7 @@ def map_questions(path: Path, folder: Path, columns: dict[str, str], chunks: lis
     if table.empty:
         raise StageError(f"evaluate: {path} holds no rows")
     index = ChunkIndex(chunks)
-    result = UserQuestions(rows=len(table))
+    result = UserQuestions(rows=len(table), read_as=source.read_as())
     for number, row in enumerate(table.index, 1):
         question = _cell(table, columns["question"], row)
         context = _cell(table, columns["context"], row)
