@@ -43,6 +43,7 @@ test: install
 bench: install
 	python bench/extract.py
 	python bench/generate.py
+	python bench/local_llm.py
 	python bench/evaluate.py
 	python bench/train.py
 	python bench/formats.py
