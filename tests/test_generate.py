@@ -59,6 +59,8 @@ def test_two_generate_runs_at_once_take_the_local_llm_in_turn(tmp_path, chunked_
 
     for root in roots:
         assert generate_report(root)["calls"] == 4 and len(cache_lines(root)) == 4
+        overlap = generate_report(root)["question_overlap"]  # the real model's questions against their chunks
+        assert 0 <= overlap["q1"] <= overlap["median"] <= overlap["q3"] <= 1 and 0 < overlap["mean"] < 1
     questions = [(root / "data" / "questions.jsonl").read_bytes() for root in roots]
     assert questions[0] == questions[1] and questions[0].count(b"\n") >= 4
 

@@ -2,6 +2,7 @@
 
 import pytest
 
+from embedtune.generation.overlap import overlap_shares, overlap_summary
 from embedtune.generation.params import FilterParams
 from embedtune.generation.questions import QuestionFilter, parse_reply
 
@@ -98,3 +99,16 @@ def test_good_question_is_kept(question):
     question_filter = QuestionFilter(FilterParams())
     assert question_filter.keep([question], CHUNK, limit=1) == [question]
     assert not question_filter.drops
+
+
+def test_overlap_is_the_share_of_a_questions_content_words_found_in_its_chunk():
+    chunk = "Harbor Cloud keeps backups for 35 days in a second region."
+    questions = ["What is the Harbor Cloud backup retention?",  # harbor, cloud of 4
+                 "How long does Harbor Cloud keep backups?",  # harbor, cloud, backups of 5
+                 "Where are Harbor Cloud backups kept for 35 days?",  # all but kept, of 6
+                 "What is it?"]  # no content words
+    shares = overlap_shares(questions, [chunk] * len(questions))
+    assert shares == [2 / 4, 3 / 5, 5 / 6, 0.0]
+    assert overlap_summary(shares) == {"mean": 0.483, "q1": 0.375, "median": 0.55, "q3": 0.658,
+                                       "all_words_in_chunk": 0.0}
+    assert overlap_summary([1.0]) == {"mean": 1.0, "q1": 1.0, "median": 1.0, "q3": 1.0, "all_words_in_chunk": 1.0}

@@ -51,11 +51,15 @@ def local_llm_lock(purpose: str) -> Iterator[dict]:
 
 
 def _holder(descriptor: int) -> str:
-    try:
-        holder = json.loads(os.pread(descriptor, 4096, 0))
-        return f"pid {holder['pid']} ({holder['purpose']} in {holder['cwd']}, since {holder['since']})"
-    except (ValueError, KeyError):  # the holder has the lock but has not named itself yet
-        return "another process"
+    """Who holds the lock, as it wrote itself into the file; a holder that has just taken the lock
+    gets a moment to do so (two runs started together reach the lock together)."""
+    for _ in range(100):
+        try:
+            holder = json.loads(os.pread(descriptor, 4096, 0))
+            return f"pid {holder['pid']} ({holder['purpose']} in {holder['cwd']}, since {holder['since']})"
+        except (ValueError, KeyError):
+            time.sleep(0.05)
+    return "another process"
 
 
 def _now() -> str:

@@ -28,6 +28,7 @@ from embedtune.generation.answerability import strict_judge_warning, verdict
 from embedtune.generation.backends import open_backend
 from embedtune.generation.cache import GenerationCache
 from embedtune.generation.errors import GenerationError, MalformedResponse
+from embedtune.generation.overlap import overlap_shares, overlap_summary
 from embedtune.generation.params import GenerateParams
 from embedtune.generation.questions import QuestionFilter, parse_reply
 from embedtune.generation.round_trip import passes_round_trip
@@ -184,6 +185,8 @@ def main() -> None:
         question_filter.drops["failed_round_trip"] += passed.count(False)
         rows = [row for row, kept in zip(rows, passed, strict=True) if kept]
     write_jsonl(paths.questions, rows)
+    text_of = {chunk["chunk_id"]: chunk["text"] for chunk in chunks}
+    overlap = overlap_shares([row["question"] for row in rows], [text_of[row["chunk_id"]] for row in rows])
 
     seconds = time.perf_counter() - started
     write_json(params.report, {
@@ -196,6 +199,8 @@ def main() -> None:
         "questions": len(rows),
         "chunks_with_questions": len({row["chunk_id"] for row in rows}),
         "dropped": dict(sorted(question_filter.drops.items())),
+        # How much the kept questions copy their chunk: the share of their content words it holds.
+        "question_overlap": overlap_summary(overlap),
         **({"answerability": answerability} if answerability else {}),
         **({"local_llm": backend.local_llm} if getattr(backend, "local_llm", None) else {}),
         "seconds": round(seconds, 2),
