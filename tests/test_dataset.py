@@ -76,8 +76,13 @@ def test_hard_negatives_need_pairs(tmp_path):
     assert "dataset.hard_negatives: mining needs (question, passage) pairs, not triplets" in result.stderr
 
 
-@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
-def test_labelled_pairs_files(tmp_path, suffix):
+@pytest.mark.parametrize("suffix, read_as", [
+    (".csv", {"encoding": "utf-8", "separator": ","}),
+    (".txt", {"encoding": "utf-16", "separator": "\t"}),  # Excel's "Unicode text"
+    (".jsonl", {"encoding": "utf-8"}),
+    (".parquet", None),
+])
+def test_labelled_pairs_files(tmp_path, suffix, read_as):
     table = pd.DataFrame({
         "q": [f"What is fact {i} about the AMR-7?" for i in range(30)],
         "ctx": [f"The AMR-7 fact number {i // 2} is that it carries {i // 2 * 10} kg." for i in range(30)],
@@ -85,6 +90,8 @@ def test_labelled_pairs_files(tmp_path, suffix):
     path = tmp_path / f"pairs{suffix}"
     if suffix == ".csv":
         table.to_csv(path, index=False)
+    elif suffix == ".txt":
+        table.to_csv(path, index=False, sep="\t", encoding="utf-16")
     elif suffix == ".jsonl":
         table.to_json(path, orient="records", lines=True)
     else:
@@ -92,6 +99,7 @@ def test_labelled_pairs_files(tmp_path, suffix):
     write_params(tmp_path, dataset={"labelled_file": str(path), "columns": {"anchor": "q", "positive": "ctx"}})
     result = run_stage("dataset", tmp_path)
     assert "read as pairs (detected from its columns: anchor='q', positive='ctx')" in result.stdout
+    assert json.loads((tmp_path / "metrics" / "dataset.json").read_text()).get("read_as") == read_as
     dataset = load_from_disk(str(tmp_path / "data" / "dataset"))
     assert len(dataset["corpus"]) == 15  # distinct contexts
     assert sum(len(dataset[name]) for name in ("train", "validation", "test")) == 30

@@ -32,10 +32,12 @@ def file_format(table: pd.DataFrame, format: str, columns: dict[str, str], path:
     return format
 
 
-def labelled_rows(path: Path, format: str, columns: dict[str, str]) -> tuple[str, list[dict], list[dict]]:
-    """(format, rows with the format's columns, corpus). Pairs and triplets are keyed by their
-    positive (chunk_id) and come with the corpus of every distinct passage; the others have none."""
-    table = read_table(path, "dataset.labelled_file").table
+def labelled_rows(path: Path, format: str, columns: dict[str, str]) -> tuple[str, list[dict], list[dict], dict]:
+    """(format, rows with the format's columns, corpus, the encoding and separator the file was read
+    with). Pairs and triplets are keyed by their positive (chunk_id) and come with the corpus of
+    every distinct passage; the others have none."""
+    source = read_table(path, "dataset.labelled_file")
+    table = source.table
     format = file_format(table, format, columns, path)
     if table.empty:
         raise StageError(f"dataset: {path} holds no rows")
@@ -48,13 +50,14 @@ def labelled_rows(path: Path, format: str, columns: dict[str, str]) -> tuple[str
             for role in ("positive", "negative"):
                 if role in row:
                     passages.setdefault(text_digest(row[role]), row[role])
-        return format, rows, [{"chunk_id": chunk_id, "text": text} for chunk_id, text in passages.items()]
+        return format, rows, [{"chunk_id": chunk_id, "text": text} for chunk_id, text in passages.items()], \
+            source.read_as()
     if format == "labelled_texts":
         # Batch triplet losses need integer labels; the names stay beside them.
         names = sorted({row["label"] for row in rows})
         for row in rows:
             row["label_name"], row["label"] = row["label"], names.index(row["label"])
-    return format, rows, []
+    return format, rows, [], source.read_as()
 
 
 def _column(table: pd.DataFrame, name: str, role: str, path: Path) -> list:

@@ -49,8 +49,9 @@ def main() -> None:
     params = load_params("dataset", DatasetParams)
     paths = load_paths()
     columns = params.columns.model_dump()
+    read_as = {}  # the labelled file's encoding and separator
     if params.labelled_file:
-        format, rows, corpus = labelled_rows(params.labelled_file, params.format, columns)
+        format, rows, corpus, read_as = labelled_rows(params.labelled_file, params.format, columns)
         how = "as given" if params.format != "auto" else "detected from its columns"
         print(f"dataset: {params.labelled_file} read as {format} ({how}: "
               f"{', '.join(f'{role}={columns[role]!r}' for role in FORMATS[format])})")
@@ -88,6 +89,7 @@ def main() -> None:
         **{f"{name}_groups": count for name, count in groups.items()},
         "corpus": len(corpus),
         "source": str(params.labelled_file) if params.labelled_file else "generated",
+        **({"read_as": read_as} if read_as else {}),
         **mined,
         "runtime": runtime(),
     })
