@@ -2,8 +2,9 @@
 times slower than one after the other (measured: 2.5 s a chunk became 20-36 s), so a second one
 waits for the first: `dvc queue start -j 2`, or `dvc repro` in two clones, then generate in turn.
 
-The lock is an flock on a file in the machine's temporary folder ($TMPDIR, else /tmp), shared by every user, released
-by the kernel when its holder exits however it exits; the file names the holder for the waiters."""
+The lock is an flock on a file in the machine's temporary folder ($TMPDIR, else /tmp), shared by
+every user, released by the kernel when its holder exits however it exits; the file names the
+holder for the waiters."""
 
 import fcntl
 import json
