@@ -11,14 +11,13 @@ Run: python bench/local_llm.py
 
 import json
 import os
-import shutil
-import subprocess
-import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import yaml
+from generate import workspace
 from measure import Target, parse_check, report_targets, run_stage
 
 REPO = Path(__file__).resolve().parents[1]
@@ -26,15 +25,7 @@ RESULTS = REPO / "bench" / "results" / "local_llm.json"
 CHUNKS = 20
 
 
-def workspace(root: Path, chunks: str) -> Path:
-    (root / "data").mkdir(parents=True)
-    (root / "data" / "chunks.jsonl").write_text(chunks)
-    shutil.copytree(REPO / "prompts", root / "prompts")
-    (root / "params.yaml").write_text((REPO / "params.yaml").read_text())
-    return root
-
-
-def bundled_chunks(scratch: Path) -> str:
+def bundled_chunks(scratch: Path) -> list[str]:
     root = scratch / "chunked"
     root.mkdir()
     params = yaml.safe_load((REPO / "params.yaml").read_text())
@@ -42,25 +33,19 @@ def bundled_chunks(scratch: Path) -> str:
     (root / "params.yaml").write_text(yaml.safe_dump(params))
     run_stage("extract", root)
     run_stage("chunk", root)
-    return "".join((root / "data" / "chunks.jsonl").read_text().splitlines(keepends=True)[:CHUNKS])
+    return (root / "data" / "chunks.jsonl").read_text().splitlines(keepends=True)[:CHUNKS]
 
 
 def generate_runs(roots: list[Path], at_once: bool) -> dict:
     """Wall seconds of the runs together, and each run's wait for and hold of the local LLM."""
     started = time.perf_counter()
-    command = [sys.executable, "-m", "embedtune.stages.generate"]
     if at_once:
-        runs = [subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                for root in roots]
-        outputs = [run.communicate() for run in runs]
-        results = [(run.returncode, *output) for run, output in zip(runs, outputs, strict=True)]
+        with ThreadPoolExecutor(len(roots)) as pool:
+            list(pool.map(lambda root: run_stage("generate", root), roots))
     else:
-        results = [(done.returncode, done.stdout, done.stderr)
-                   for done in (subprocess.run(command, cwd=root, capture_output=True, text=True) for root in roots)]
+        for root in roots:
+            run_stage("generate", root)
     wall = time.perf_counter() - started
-    for root, (code, out, err) in zip(roots, results, strict=True):
-        if code != 0:
-            raise SystemExit(f"generate failed in {root}:\n{out}\n{err}")
     reports = [json.loads((root / "metrics" / "generate.json").read_text()) for root in roots]
     return {"wall_s": round(wall, 2), "calls": [report["calls"] for report in reports],
             "waited_s": [report["local_llm"]["waited_s"] for report in reports],
