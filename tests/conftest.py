@@ -83,7 +83,8 @@ def chunked_default(extracted_default, tmp_path_factory) -> Path:
 
 # A fine-tuned model, for the tests of training and of what uses its output.
 
-TRAIN = {"epochs": 2, "batch_size": 16, "learning_rate": 1e-4}
+# validation_max_chunks below the corpus's size: every training test validates on a sample of it.
+TRAIN = {"epochs": 2, "batch_size": 16, "learning_rate": 1e-4, "validation_max_chunks": 40}
 
 
 def passage_questions(chunks: list[dict]) -> list[dict]:

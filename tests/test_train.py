@@ -10,6 +10,8 @@ from datasets import load_from_disk
 from conftest import TRAIN, dataset_workspace, loss_curve, run_stage
 from embedtune.common.models import load_encoder
 from embedtune.evaluation.tasks import tasks_for
+from embedtune.training.params import TrainParams
+from embedtune.training.validation import bounded_validation
 
 pytestmark = pytest.mark.slow
 
@@ -18,6 +20,7 @@ def test_training_lowers_the_loss_and_raises_train_split_ndcg(trained):
     report = json.loads((trained / "metrics" / "train.json").read_text())
     dataset = load_from_disk(str(trained / "data" / "dataset"))
     assert report["train_rows"] == len(dataset["train"]) > 40
+    assert report["epochs"] == TRAIN["epochs"]  # min_steps (40) asks for more passes than epochs allows
     assert report["steps"] == TRAIN["epochs"] * math.ceil(report["train_rows"] / TRAIN["batch_size"])
     losses = loss_curve(trained)
     assert len(losses) == report["steps"]
@@ -41,6 +44,31 @@ def test_the_saved_model_has_a_card_and_validation_curves(trained):
     assert steps == [report["steps"] // 2, report["steps"]]  # one evaluation per epoch, by trainer step
     assert report["best_step"] in steps
     assert not list((trained / "models" / "checkpoints").glob("*"))  # a finished run leaves no checkpoints
+
+
+@pytest.mark.parametrize("rows, epochs", [(74, 8), (482, 2), (2400, 1), (640, 1)])
+def test_passes_stop_after_the_first_that_reaches_min_steps(rows, epochs):
+    assert TrainParams(epochs=8, batch_size=16, min_steps=40).epochs_for(rows) == epochs
+    assert TrainParams(epochs=8, batch_size=16, min_steps=None).epochs_for(rows) == 8
+    assert TrainParams(epochs=0.5, batch_size=16, min_steps=40).epochs_for(rows) == 0.5
+
+
+def test_validation_searches_every_relevant_chunk_and_a_seeded_sample(trained):
+    dataset = load_from_disk(str(trained / "data" / "dataset"))
+    task = tasks_for(dataset, "validation")[0]
+    relevant = set().union(*task.relevant)
+    bounded, searched = bounded_validation(task, 40, seed=42)
+    assert searched == {"corpus_chunks": 40, "of_chunks": len(dataset["corpus"]), "sampled": True,
+                        "relevant_chunks": len(relevant)}
+    assert relevant <= set(bounded.corpus_ids) and len(set(bounded.corpus_ids)) == 40
+    assert bounded.corpus_ids == [chunk_id for chunk_id in task.corpus_ids if chunk_id in set(bounded.corpus_ids)]
+    assert bounded_validation(task, 40, seed=42)[0].corpus_ids == bounded.corpus_ids
+    assert bounded_validation(task, 40, seed=7)[0].corpus_ids != bounded.corpus_ids
+    assert bounded_validation(task, None, seed=42)[0] is task
+
+    report = json.loads((trained / "metrics" / "train.json").read_text())["validation"]
+    assert {key: report[key] for key in searched} == searched  # what the trainer searched at every evaluation
+    assert report["evaluations"] == TRAIN["epochs"] and 0 < report["share_of_training"] < 1
 
 
 @pytest.mark.parametrize("sections, message", [

@@ -36,6 +36,7 @@ from embedtune.training.curves import curves_callback
 from embedtune.training.distributed import ddp_arguments, is_main_process, is_worker, relaunch_under_torchrun
 from embedtune.training.losses import batch_sampler, build_loss, check_loss_fits, loss_inputs
 from embedtune.training.params import TrainParams
+from embedtune.training.validation import bounded_validation
 
 # Where a run is kept, not what it computes: left out of the run's identity.
 BOOKKEEPING = {"checkpoints_dir", "keep_checkpoints", "curves_dir", "report"}
@@ -111,15 +112,18 @@ def main() -> None:
     if checkpoint and main_process:
         print(f"train: resuming from {checkpoint} (step {resumed_step})")
 
-    task = tasks_for(dataset, "validation", model_params.query_prompt, model_params.document_prompt)[0]
+    task, searched = bounded_validation(tasks_for(dataset, "validation", model_params.query_prompt,
+                                                 model_params.document_prompt)[0],
+                                       params.validation_max_chunks, params.seed)
     dims = params.matryoshka_dims or [full]
     evaluator = MatryoshkaEvaluator(task, dims, select_at=dims[0] if params.select_checkpoint_at == "full" else None)
     # Prompts are for asymmetric retrieval (queries vs passages): pairs and triplets only.
     prompts = {"anchor": model_params.query_prompt, "positive": model_params.document_prompt,
                "negative": model_params.document_prompt} if format in ("pairs", "triplets") else {}
+    epochs = params.epochs_for(len(dataset["train"]))
     args = SentenceTransformerTrainingArguments(
         output_dir=str(folder),
-        num_train_epochs=params.epochs,
+        num_train_epochs=epochs,
         per_device_train_batch_size=params.batch_size // params.nproc,
         learning_rate=params.learning_rate,
         warmup_steps=params.warmup_ratio,  # below 1: a share of the steps
@@ -169,6 +173,7 @@ def main() -> None:
         "format": format,
         "loss": params.loss,
         "train_rows": len(dataset["train"]),
+        "epochs": epochs,
         "steps": state.global_step,
         "resumed_from_step": resumed_step,
         "best_step": int(best.rsplit("-", 1)[1]) if best else state.global_step,
@@ -176,6 +181,8 @@ def main() -> None:
         "train_loss": result.training_loss,
         "samples_per_second": result.metrics["train_samples_per_second"],
         "seconds": round(seconds, 2),
+        "validation": {**(searched or {}), "evaluations": evaluator.evaluations, "seconds": round(evaluator.seconds, 2),
+                       "share_of_training": round(evaluator.seconds / seconds, 3)},
         "device": str(model.device),
         "processes": params.nproc,
         "runtime": runtime(),
@@ -183,10 +190,15 @@ def main() -> None:
     write_json(params.report, report)
     if not params.keep_checkpoints:
         shutil.rmtree(folder)
-    print(f"train: {report['steps']} steps on {report['train_rows']} training rows ({format}) in {seconds:.0f} s; "
+    print(f"train: {report['steps']} steps ({epochs:g} passes) on {report['train_rows']} training rows ({format}) "
+          f"in {seconds:.0f} s; "
           f"best step {report['best_step']} (validation {task.headline} at {evaluator.selected_dim}d "
           f"{state.best_metric:.4f}); model saved to {paths.model}, with its hybrid fusion: {describe(fusion)} "
           f"(chosen on {fusion['chosen_on']})")
+    sampled = (f" searching {searched['corpus_chunks']} of {searched['of_chunks']} chunks"
+               if searched and searched["sampled"] else "")
+    print(f"train: {evaluator.evaluations} validations{sampled} took {evaluator.seconds:.0f} s, "
+          f"{report['validation']['share_of_training']:.0%} of training")
 
 
 if __name__ == "__main__":

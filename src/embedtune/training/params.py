@@ -1,5 +1,6 @@
 """The `train` section of params.yaml."""
 
+import math
 from pathlib import Path
 from typing import Literal
 
@@ -38,8 +39,12 @@ class TrainParams(Section):
     select_checkpoint_at: Literal["smallest", "full"] = Field("smallest", description="The dimension whose "
                                                               "validation score selects the checkpoint: the "
                                                               "smallest Matryoshka dimension or the full one.")
-    epochs: PositiveFloat = Field(8, description="Passes over the training split (2 scored as well on NVIDIA's "
-                                  "10-K in a quarter of the time, less well on the small bundled corpus).")
+    epochs: PositiveFloat = Field(8, description="The most passes over the training split (see min_steps).")
+    min_steps: PositiveInt | None = Field(40, description="Training stops after the first pass that completes "
+                                          "this many optimizer steps (rows / batch_size a pass), within epochs: "
+                                          "the bundled corpus's 74 pairs make 5 steps a pass and get all 8 passes, "
+                                          "a 10-K's 500 pairs get 2 (as good as 8 there, in a quarter of the "
+                                          "time), four 10-Ks 1. null: always `epochs` passes.")
     batch_size: PositiveInt = Field(16, description="The global batch: its other rows are each question's "
                                     "in-batch negatives.")
     learning_rate: PositiveFloat = Field(5e-5, description="The peak learning rate.")
@@ -49,6 +54,12 @@ class TrainParams(Section):
     eval_strategy: Literal["epoch", "steps"] = Field("epoch", description="When to evaluate on validation; "
                                                      "checkpoints follow it.")
     eval_steps: PositiveInt | None = Field(None, description="With eval_strategy steps: every this many steps.")
+    validation_max_chunks: PositiveInt | None = Field(1000, description="Chunks the validation retrieval "
+                                                      "searches at each evaluation: every chunk a validation "
+                                                      "question needs, and a seeded sample of the others up to "
+                                                      "this many; null: the whole corpus. Keeps validation a small "
+                                                      "share of training on a large corpus; its scores run higher "
+                                                      "than on the whole corpus, and serve to compare checkpoints.")
     logging_steps: PositiveInt = Field(1, description="Log the loss every this many steps.")
     save_total_limit: PositiveInt = Field(2, description="Checkpoints kept during a run (the best among them).")
     precision: Literal["auto", "fp32", "bf16", "fp16"] = Field("auto", description="auto: fp32 on CPU, bf16 "
@@ -56,6 +67,12 @@ class TrainParams(Section):
     nproc: PositiveInt = Field(1, description="Processes (DDP under torchrun): one per GPU, or CPU processes. "
                                "batch_size is the global batch, batch_size / nproc per process, in-batch "
                                "negatives gathered across processes.")
+
+    def epochs_for(self, rows: int) -> float:
+        """The passes a training split of `rows` rows gets."""
+        if self.min_steps is None:
+            return self.epochs
+        return min(self.epochs, math.ceil(self.min_steps / math.ceil(rows / self.batch_size)))
 
     @field_validator("matryoshka_dims")
     @classmethod
