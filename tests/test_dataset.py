@@ -42,6 +42,17 @@ def test_split_is_by_chunk_and_keeps_the_whole_corpus(with_questions):
     assert dataset["train"].column_names == ["anchor", "positive", "chunk_id"]
 
 
+@pytest.mark.parametrize("floor, groups", [(12, (8, 6, 26)), (40, (8, 4, 28))])
+def test_validation_takes_enough_questions_to_choose_the_fusion_where_it_can(with_questions, floor, groups):
+    """40 chunks of about two questions: 10% of them hold 8 questions. A floor of 12 is within twice
+    that share (8 chunks) and is met; 40 is not, and the split keeps its share."""
+    write_params(with_questions, evaluate={"hybrid": {"min_validation_questions": floor}})
+    run_stage("dataset", with_questions)
+    report = json.loads((with_questions / "metrics" / "dataset.json").read_text())
+    assert (report["test_groups"], report["validation_groups"], report["train_groups"]) == groups
+    assert (report["validation_rows"] >= floor) == (floor == 12)
+
+
 def test_hard_negatives_are_near_but_not_too_near_and_never_held_out(with_questions):
     write_params(with_questions, dataset={"hard_negatives": {"count": 2}})
     run_stage("dataset", with_questions)

@@ -42,7 +42,8 @@ class DatasetParams(Section):
     test_size: float = Field(0.2, gt=0, lt=1, description="The test split's share of the chunks with questions "
                              "(the split is by chunk: no chunk in two splits).")
     validation_size: float = Field(0.1, ge=0, lt=1, description="The validation split's share: it picks the best "
-                                   "checkpoint and the hybrid fusion.")
+                                   "checkpoint and the hybrid fusion. Where up to twice this share reaches "
+                                   "evaluate.hybrid.min_validation_questions, validation takes that many.")
     seed: int = Field(42, description="The seed of the split.")
     labelled_file: Path | None = Field(None, description="Your own labelled data (CSV, TSV, JSONL, Parquet; as "
                                        "evaluate.questions_file) instead of "

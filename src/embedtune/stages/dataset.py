@@ -28,6 +28,7 @@ from embedtune.dataset.negatives import add_hard_negatives
 from embedtune.dataset.pairs import generated_pairs
 from embedtune.dataset.params import DatasetParams
 from embedtune.dataset.split import GROUP_OF, split_by_group
+from embedtune.evaluation.params import EvaluateParams
 from embedtune.stages import run
 
 
@@ -61,7 +62,9 @@ def main() -> None:
     else:
         raise ParamsError(f"dataset.format: generated questions make pairs, not {params.format}; "
                           "set dataset.labelled_file for other formats")
-    splits = split_by_group(rows, GROUP_OF[format], params.test_size, params.validation_size, params.seed)
+    # Enough validation rows to choose the hybrid fusion on, where the split can spare them.
+    floor = load_params("evaluate", EvaluateParams).hybrid.min_validation_questions if params.validation_size else 0
+    splits = split_by_group(rows, GROUP_OF[format], params.test_size, params.validation_size, params.seed, floor)
     groups = {name: len({GROUP_OF[format](row) for row in split}) for name, split in splits.items()}
     for name, size in (("test", params.test_size), ("validation", params.validation_size)):
         if size and not splits[name]:
