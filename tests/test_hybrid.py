@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embedtune.evaluation.hybrid import choose_fusion, fuse
+from embedtune.evaluation.hybrid import below_bm25, choose_fusion, fuse
 from embedtune.evaluation.params import HybridParams
 
 EMBEDTUNE = Path(sys.executable).parent / "embedtune"
@@ -35,6 +35,23 @@ def test_too_few_validation_questions_fall_back_to_plain_reciprocal_rank_fusion(
     assert chosen["fusion"] == "rrf" and chosen["dense_weight"] == 0.5
     assert chosen["chosen_on"].startswith("none: 5 validation questions, fewer than "
                                           "evaluate.hybrid.min_validation_questions (30)")
+
+
+def test_a_fusion_that_scores_below_bm25_on_validation_is_reported():
+    """BM25 ranks every validation question's chunk first; random dense scores can only pull the
+    fusion down, as on LLM-written questions that reuse their chunk's words."""
+    rng = np.random.default_rng(0)
+    queries, corpus = rng.normal(size=(40, 8)), rng.normal(size=(60, 8))
+    keyword = rng.random((40, 60))
+    keyword[np.arange(40), np.arange(40)] = 2.0
+    ids, relevant = [str(i) for i in range(60)], [{str(i)} for i in range(40)]
+    chosen = choose_fusion(queries, corpus, keyword, ids, relevant, HybridParams())
+    assert chosen["validation_bm25_ndcg@10"] == 1.0 > chosen["validation_ndcg@10"]
+    assert below_bm25(chosen).startswith(f"warning: on the validation questions the chosen hybrid scored ndcg@10 "
+                                         f"{chosen['validation_ndcg@10']:.4f}, below BM25 alone (1.0000)")
+    # Now the dense side finds each chunk and BM25 is blind: the fusion beats BM25, and nothing is said.
+    queries, keyword = corpus[:40] + rng.normal(scale=0.1, size=(40, 8)), rng.random((40, 60))
+    assert below_bm25(choose_fusion(queries, corpus, keyword, ids, relevant, HybridParams())) is None
 
 
 def test_the_fine_tuned_model_carries_its_fusion_and_its_card_says_so(trained):

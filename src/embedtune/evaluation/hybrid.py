@@ -73,6 +73,16 @@ def choose_fusion(queries: np.ndarray, corpus: np.ndarray, keyword: np.ndarray, 
             f"validation_bm25_{METRIC}": ranking_metrics(ranked(keyword, corpus_ids), corpus_ids, relevant)[METRIC]}
 
 
+def below_bm25(fusion: dict) -> str | None:
+    """A warning where the chosen fusion scored below BM25 alone on the validation questions it was chosen on."""
+    chosen, keyword = fusion.get(f"validation_{METRIC}"), fusion.get(f"validation_bm25_{METRIC}")
+    if chosen is None or keyword is None or chosen >= keyword:
+        return None
+    return (f"warning: on the validation questions the chosen hybrid scored {METRIC} {chosen:.4f}, below BM25 alone "
+            f"({keyword:.4f}): the dense weights tried (evaluate.hybrid.dense_weights) add nothing these "
+            "LLM-written questions reward; check on questions your users wrote (evaluate.questions_file)")
+
+
 def describe(fusion: dict) -> str:
     how = "reciprocal-rank fusion" if fusion["fusion"] == "rrf" else "convex combination of min-max scores"
     return f"{how}, dense weight {fusion['dense_weight']:g}"

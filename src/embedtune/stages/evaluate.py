@@ -32,7 +32,7 @@ from embedtune.common.paths import Paths, load_paths
 from embedtune.common.runtime import runtime
 from embedtune.dataset.formats import format_of
 from embedtune.evaluation.corpus import EncodedCorpus, fusion_on_validation
-from embedtune.evaluation.hybrid import describe, plain_rrf, saved_fusion
+from embedtune.evaluation.hybrid import below_bm25, describe, plain_rrf, saved_fusion
 from embedtune.evaluation.params import EvaluateParams
 from embedtune.evaluation.questions_file import map_questions
 from embedtune.evaluation.tasks import RetrievalTask, tasks_for
@@ -128,6 +128,8 @@ def print_table(result: dict) -> None:
         print(f"{'bm25':>5} " + " ".join(f"{result['bm25'][name]:>10.4f}" for name in metrics))
     if "hybrid" in result:
         print(f"hybrid ({describe(result['hybrid']['fusion'])}; chosen on {result['hybrid']['fusion']['chosen_on']})")
+        if warning := below_bm25(result["hybrid"]["fusion"]):
+            print(f"evaluate: {warning}")
         for dim, values in result["hybrid"]["dims"].items():
             print(f"{dim:>5} " + " ".join(f"{values[name]:>10.4f}" for name in metrics))
 
