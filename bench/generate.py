@@ -52,8 +52,8 @@ def generate(root: Path) -> dict:
     return {**measured, **{key: report[key] for key in ("calls", "cache_hits", "questions", "dropped")}}
 
 
-def nvda_chunks(scratch: Path) -> list[str]:
-    """Chunks of the 10-K made by the pipeline's own stages, 50 of them spread over the filing."""
+def nvda_chunks(scratch: Path, count: int = CHUNKS) -> list[str]:
+    """Chunks of the 10-K made by the pipeline's own stages, `count` of them spread over the filing."""
     root = scratch / "nvda"
     (root / "corpus").mkdir(parents=True)
     (root / "corpus" / NVDA.name).symlink_to(NVDA)
@@ -63,8 +63,8 @@ def nvda_chunks(scratch: Path) -> list[str]:
     run_stage("extract", root)
     run_stage("chunk", root)
     lines = (root / "data" / "chunks.jsonl").read_text().splitlines(keepends=True)
-    step = len(lines) / CHUNKS
-    return [lines[int(i * step)] for i in range(CHUNKS)]
+    step = len(lines) / count
+    return [lines[int(i * step)] for i in range(count)]
 
 
 def main() -> None:

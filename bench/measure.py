@@ -2,6 +2,8 @@
 `--check` flag and the table of targets it checks."""
 
 import argparse
+import os
+import platform
 import subprocess
 import sys
 import threading
@@ -47,6 +49,16 @@ def _sample(pid: int, peak: list) -> None:
             time.sleep(0.05)
     except psutil.NoSuchProcess:
         pass
+
+
+def machine() -> dict:
+    """The cores and the processor's model name: machines of one kind differ (AVX2 or AVX-512), and
+    so do their numbers."""
+    lines = Path("/proc/cpuinfo").read_text().splitlines() if Path("/proc/cpuinfo").exists() else []
+    names = [line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")]
+    flags = next((line.split(":", 1)[1].split() for line in lines if line.startswith("flags")), [])
+    return {"cpus": os.cpu_count(), "processor": names[0] if names else platform.processor() or platform.machine(),
+            "vector": "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "other"}
 
 
 class Target(NamedTuple):

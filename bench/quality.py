@@ -39,7 +39,6 @@ Run: python bench/quality.py [financial-qa-10k] [nvidia-fy2023] [tenk-4] [-S sec
 import argparse
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -48,7 +47,7 @@ from pathlib import Path
 
 import pandas as pd
 import yaml
-from measure import Target, add_check, report_targets, run_command
+from measure import Target, add_check, machine, report_targets, run_command
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"
@@ -58,6 +57,7 @@ FILINGS = {"NVDA": "nvda-20230129.pdf", "AAPL": "aapl-20230930.pdf", "MSFT": "ms
 RESULTS = REPO / "bench" / "results" / "quality.json"
 RUNS = REPO / "bench" / "results" / "quality-runs.json"
 ABLATIONS = REPO / "bench" / "results" / "quality-ablations.json"
+REPLY_CACHE = Path("data") / "generate-cache.jsonl"  # params.yaml's generate.cache
 
 # What each benchmark changes in the repository's params.yaml, besides -S on the command line.
 # fin-QA is 20x the default corpus's pairs: one epoch at batch 32 fits 2 cores (about 25 min).
@@ -91,8 +91,19 @@ TARGETS = {
 REFERENCE = {"financial-qa-10k": {"384": 0.8254, "64": 0.7892}}
 
 
+def workspace_of(name: str) -> Path:
+    return Path(os.environ.get("EMBEDTUNE_CACHE", Path.home() / ".cache" / "embedtune")) / "bench" / "quality" / name
+
+
+def keep_replies(source: Path, target: Path) -> None:
+    """Add the LLM replies cached in `source` to the reply cache `target` (a key written twice keeps its last reply)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("a") as kept:
+        kept.write(source.read_text())
+
+
 def workspace(name: str, overrides: dict[str, dict]) -> Path:
-    root = Path(os.environ.get("EMBEDTUNE_CACHE", Path.home() / ".cache" / "embedtune")) / "bench" / "quality" / name
+    root = workspace_of(name)
     root.mkdir(parents=True, exist_ok=True)
     params = yaml.safe_load((REPO / "params.yaml").read_text())
     merge(params, SETTINGS[name])
@@ -156,6 +167,7 @@ def through_every_stage(name: str, overrides: dict, evaluate_base: bool) -> tupl
     base = json.loads((root / "metrics" / "baseline.json").read_text())
     run |= {"timings_s": timings, "questions_in_set": len(rows), "mapped": tuned["questions_file"]["mapped"],
             "by_file": {file: {"base": base["by_file"][file], "tuned": row} for file, row in tuned["by_file"].items()},
+            "extract": json.loads((root / "metrics" / "extract.json").read_text()),
             "chunk": json.loads((root / "metrics" / "chunk.json").read_text()),
             "generate": json.loads((root / "metrics" / "generate.json").read_text())}
     return scores, run
@@ -322,7 +334,7 @@ def main() -> None:
                       "settings": SETTINGS[name], **({"by_file": by_file} if by_file else {}),
                       "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, text=True,
                                                capture_output=True).stdout.strip(),
-                      "machine": {"cpus": os.cpu_count(), "processor": platform.processor() or platform.machine()}}
+                      "machine": machine()}
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps(results, indent=2) + "\n")
         RUNS.write_text(json.dumps(runs, indent=2) + "\n")

@@ -38,6 +38,20 @@ def test_openai_backend_against_a_real_llama_server_and_no_calls_on_rerun(tmp_pa
     assert check_records(read_jsonl(root / "data" / "generate-cache.jsonl"), CacheLine) == 4
 
 
+def test_batched_slots_of_the_offline_llm_parse_every_reply_and_a_rerun_makes_no_calls(tmp_path, chunked_default):
+    """generate.llamacpp.parallel above 1: llama.cpp answers several chunks at once. Its replies may
+    differ from one request at a time in a token or two; what makes reruns reproducible is the cache."""
+    root = workspace_with_chunks(tmp_path, chunked_default, count=6, llamacpp={"parallel": 3})
+    run_stage("generate", root)
+    report = generate_report(root)
+    assert report["calls"] == 6 and report["malformed_replies"] == 0 and len(cache_lines(root)) == 6
+    assert report["chunks_with_questions"] >= 4
+    first = (root / "data" / "questions.jsonl").read_bytes()
+    run_stage("generate", root)
+    assert generate_report(root)["calls"] == 0 and generate_report(root)["cache_hits"] == 6
+    assert (root / "data" / "questions.jsonl").read_bytes() == first
+
+
 def test_two_generate_runs_at_once_take_the_local_llm_in_turn(tmp_path, chunked_default):
     """Two generate stages with the offline default LLM started at once, as `dvc queue start -j 2` or
     two clones would: one waits for the other's llama.cpp server and says for whom, they hold it one

@@ -1,0 +1,185 @@
+"""Time to value: how long one 10-K takes from PDF to a tuned model and hybrid on this machine.
+
+Sections (run all, or some with --only; each merges its part into bench/results/speed.json):
+- generate: chunks/s of the offline 0.5B and 1.5B generators at llama.cpp `parallel` 1, 2, 4
+  and 8, each a real `generate` stage on the same 100 chunks of NVIDIA's FY2023 10-K with an
+  empty reply cache; `batched_speedup` is the default's chunks/s over the 0.5B at parallel 1.
+- extract: pages/s of the `extract` stage on that filing (default settings, tables on).
+- one_10k: the filing through every stage as `dvc repro` runs them, from a cold start (an empty
+  EMBEDTUNE_CACHE: the generator's weights joined again, no reply cached), with the defaults and
+  the test questions of bench/quality.py's nvidia-fy2023 (the filing's financial-qa-10K rows as
+  evaluate.questions_file). Seconds per stage; ndcg@10 of the tuned model and its hybrid against
+  the defaults before (BEFORE: 3 seeds' mean less their spread); the train stage's validation share.
+
+Run: python bench/speed.py [--only generate|extract|one_10k ...] [-S section.key=value ...] [--check]
+"""
+
+import argparse
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import yaml
+from extract import run_extract
+from generate import NVDA, nvda_chunks, workspace
+from measure import Target, add_check, machine, report_targets, run_stage
+from quality import ABLATIONS, REPLY_CACHE, keep_replies, parse_overrides, through_every_stage, workspace_of
+
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "bench" / "results" / "speed.json"
+GENERATE_CHUNKS = 100
+MODELS = {"0.5B": "qwen2.5-coder-0.5b-instruct-q4_k_m", "1.5B": "qwen2.5-coder-1.5b-instruct-q4_k_m"}
+PARALLEL = (1, 2, 4, 8)
+# What one_10k must not fall below: nvidia-fy2023 with the defaults before time-to-value (every chunk,
+# 8 passes, the whole corpus searched at validation), seeds 42-44 of bench/quality.py's ablation of
+# that name: its mean less its spread (max - min), per dimension, for the tuned model and its hybrid.
+BEFORE = "before_speed"
+JUDGED = {"384": ("tuned", "hybrid"), "64": ("tuned", "hybrid")}
+
+
+def before() -> dict:
+    seeds = json.loads(ABLATIONS.read_text())["nvidia-fy2023"][BEFORE]["seeds"].values()
+    result = {}
+    for dim, kinds in JUDGED.items():
+        for kind in kinds:
+            values = [scores[dim][kind] for scores in seeds]
+            result.setdefault(dim, {})[kind] = {"mean": round(sum(values) / len(values), 4),
+                                                "spread": round(max(values) - min(values), 4), "seeds": len(values)}
+    return result
+
+
+def measure_generate(scratch: Path, overrides: dict) -> dict:
+    chunks = nvda_chunks(scratch, GENERATE_CHUNKS)
+    runs = []
+    for size, model in MODELS.items():
+        for parallel in PARALLEL:
+            root = workspace(scratch / f"generate-{size}-{parallel}", chunks, llamacpp={"model": model,
+                                                                                       "parallel": parallel})
+            measured = run_stage("generate", root)
+            report = json.loads((root / "metrics" / "generate.json").read_text())
+            run = {"model": size, "parallel": parallel, "chunks": len(chunks), "wall_s": measured["wall_s"],
+                   "peak_rss_mib": measured["peak_rss_mib"], "calls": report["calls"],
+                   "malformed_replies": report.get("malformed_replies", 0), "questions": report["questions"],
+                   "chunks_per_s": round(len(chunks) / measured["wall_s"], 3)}
+            print(f"{size} parallel {parallel}: {run['chunks_per_s']} chunks/s ({run['wall_s']} s, "
+                  f"{run['questions']} questions kept)", flush=True)
+            runs.append(run)
+    default = _default_generator()
+    rate = {(run["model"], run["parallel"]): run["chunks_per_s"] for run in runs}
+    default_size = next(size for size, model in MODELS.items() if model == default["model"])
+    return {"filing": NVDA.name, "runs": runs,
+            "default": {"model": default_size, "parallel": default["parallel"]},
+            "batched_speedup": round(rate[default_size, default["parallel"]] / rate["0.5B", 1], 2)}
+
+
+def _default_generator() -> dict:
+    return yaml.safe_load((REPO / "params.yaml").read_text())["generate"]["llamacpp"]
+
+
+def measure_extract(scratch: Path, overrides: dict) -> dict:
+    run = run_extract(scratch, [NVDA])
+    return {"filing": NVDA.name, "pages": run["pages"], "seconds": run["seconds"], "wall_s": run["wall_s"],
+            "pages_per_s": run["pages_per_s"], "tables": run["tables"], "elements": run["elements"]}
+
+
+def measure_one_10k(scratch: Path, overrides: dict) -> dict:
+    kept, cold, was = workspace_of("nvidia-fy2023"), scratch / "cold-cache", dict(os.environ)
+    os.environ["EMBEDTUNE_CACHE"] = str(cold)  # the stages inherit it: nothing cached
+    try:
+        scores, run = through_every_stage("nvidia-fy2023", overrides, True)
+    finally:
+        os.environ.clear()
+        os.environ.update(was)
+    # The replies it paid for go to bench/quality.py's own workspace, so its seeds and ablations
+    # on the same filing make no LLM call for them.
+    keep_replies(cold / "bench" / "quality" / "nvidia-fy2023" / REPLY_CACHE, kept / REPLY_CACHE)
+    stages = {("evaluate_tuned" if name == "evaluate --tuned models/embedtune" else
+               "evaluate_base" if name == "evaluate" else name): seconds for name, seconds in run["timings_s"].items()}
+    ndcg = {dim: {kind: round(scores[dim][kind], 4) for kind in ("tuned", "hybrid", "bm25", "base", "hybrid_base")}
+            for dim in JUDGED}
+    floor = before()
+    return {"filing": NVDA.name, "overrides": overrides, "pages": run["extract"]["totals"]["pages"],
+            "chunks": run["corpus"],
+            "questions": run["generate"]["questions"], "test_questions": run["test_questions"],
+            "stages": stages, "total_seconds": round(sum(stages.values()), 1), "ndcg@10": ndcg, "before": floor,
+            "quality_not_worse": all(ndcg[dim][kind] >= floor[dim][kind]["mean"] - floor[dim][kind]["spread"]
+                                     for dim, kinds in JUDGED.items() for kind in kinds),
+            "fusion": run["fusion"],
+            "train": {key: run["train"][key] for key in ("train_rows", "steps", "seconds", "validation")},
+            "generate": {key: run["generate"][key] for key in ("calls", "chunks", "questions", "seconds")}}
+
+
+SECTIONS = {"generate": measure_generate, "extract": measure_extract, "one_10k": measure_one_10k}
+
+
+def print_generate(result: dict) -> None:
+    print(f"\ngenerate on {result['generate']['filing']}, {GENERATE_CHUNKS} chunks, chunks/s:")
+    print(f"{'model':<6}" + "".join(f"{f'parallel {p}':>12}" for p in PARALLEL))
+    for size in MODELS:
+        rates = {run["parallel"]: run["chunks_per_s"] for run in result["generate"]["runs"] if run["model"] == size}
+        print(f"{size:<6}" + "".join(f"{rates.get(p, '-'):>12}" for p in PARALLEL))
+    print(f"batched speedup of the default: {result['generate']['batched_speedup']}x")
+
+
+def print_one_10k(run: dict) -> None:
+    print(f"\none 10-K from a cold start: {run['filing']}, {run['pages']} pages, {run['chunks']} chunks, "
+          f"{run['questions']} questions")
+    for name, seconds in run["stages"].items():
+        print(f"  {name:<16} {seconds:>8.1f} s")
+    print(f"  {'total':<16} {run['total_seconds']:>8.1f} s")
+    print(f"  ndcg@10 on {run['test_questions']} financial-qa-10K questions (before: {BEFORE}, mean and spread of "
+          f"{run['before']['384']['tuned']['seeds']} seeds):")
+    for dim, scores in run["ndcg@10"].items():
+        was = {kind: f"{value['mean']:.4f} ± {value['spread']:.4f}" for kind, value in run["before"][dim].items()}
+        print(f"  @{dim}: tuned {scores['tuned']:.4f} (before {was['tuned']}), hybrid {scores['hybrid']:.4f} (before "
+              f"{was['hybrid']}), BM25 {scores['bm25']:.4f}, base {scores['base']:.4f}, hybrid with the base "
+              f"{scores['hybrid_base']:.4f}")
+
+
+def with_train_share(result: dict) -> dict:
+    """The train stage's validation share on the largest corpus measured: one_10k's filing."""
+    if "one_10k" in result:
+        run = result["one_10k"]
+        result["train"] = {"corpus": f"{run['filing']}, {run['chunks']} chunks, {run['train']['train_rows']} "
+                                     "training rows",
+                           "validation_share": run["train"]["validation"]["share_of_training"]}
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", action="append", choices=sorted(SECTIONS), help="run this section only")
+    parser.add_argument("-S", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="one_10k: a param other than its default (section.key=value), recorded with the run")
+    add_check(parser)
+    args = parser.parse_args()
+    if not NVDA.exists():
+        print(f"bench/speed.py: skipped, {NVDA} is absent (the shared 10-K filings are needed)")
+        return
+    result = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    result["machine"] = machine()
+    for name in args.only or SECTIONS:
+        with tempfile.TemporaryDirectory() as scratch:
+            result[name] = SECTIONS[name](Path(scratch), parse_overrides(args.overrides) if name == "one_10k" else {})
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text(json.dumps(with_train_share(result), indent=2) + "\n")
+    if "generate" in result:
+        print_generate(result)
+    if "extract" in result:
+        print(f"\nextract: {result['extract']['pages_per_s']} pages/s on {result['extract']['filing']}")
+    if "one_10k" in result:
+        print_one_10k(result["one_10k"])
+    print(f"\nwritten to {RESULTS.relative_to(REPO)}")
+    one_10k = result.get("one_10k", {})
+    report_targets([
+        Target("one 10-K to tuned model and hybrid (s)", one_10k.get("total_seconds"), 1200, at_least=False),
+        Target("one 10-K: quality not worse (1 = yes)", one_10k.get("quality_not_worse"), 1),
+        Target("batched_speedup", result.get("generate", {}).get("batched_speedup"), 2.5),
+        Target("extract pages/s", result.get("extract", {}).get("pages_per_s"), 4.0),
+        Target("train validation_share", result.get("train", {}).get("validation_share"), 0.2, at_least=False),
+    ], args.check)
+
+
+if __name__ == "__main__":
+    main()
