@@ -1,6 +1,7 @@
 """Time to value: how long one 10-K takes from PDF to a tuned model and hybrid on this machine.
 
-Sections (run all, or some with --only; each merges its part into bench/results/speed.json):
+Sections (run all, or some with --only; each merges its part, with the machine it ran on, into
+bench/results/speed.json):
 - generate: chunks/s of the offline 0.5B and 1.5B generators at llama.cpp `parallel` 1, 2, 4
   and 8, each a real `generate` stage on the same 100 chunks of NVIDIA's FY2023 10-K with an
   empty reply cache; `batched_speedup` is the default's chunks/s over the 0.5B at parallel 1.
@@ -158,10 +159,11 @@ def main() -> None:
         print(f"bench/speed.py: skipped, {NVDA} is absent (the shared 10-K filings are needed)")
         return
     result = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    result["machine"] = machine()
     for name in args.only or SECTIONS:
         with tempfile.TemporaryDirectory() as scratch:
-            result[name] = SECTIONS[name](Path(scratch), parse_overrides(args.overrides) if name == "one_10k" else {})
+            # Each section says where it ran: a later run of another section may be on another processor.
+            result[name] = {**SECTIONS[name](Path(scratch), parse_overrides(args.overrides) if name == "one_10k"
+                                             else {}), "machine": machine()}
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps(with_train_share(result), indent=2) + "\n")
     if "generate" in result:
