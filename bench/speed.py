@@ -159,11 +159,11 @@ def main() -> None:
         print(f"bench/speed.py: skipped, {NVDA} is absent (the shared 10-K filings are needed)")
         return
     result = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    overrides = parse_overrides(args.overrides)
     for name in args.only or SECTIONS:
         with tempfile.TemporaryDirectory() as scratch:
             # Each section says where it ran: a later run of another section may be on another processor.
-            result[name] = {**SECTIONS[name](Path(scratch), parse_overrides(args.overrides) if name == "one_10k"
-                                             else {}), "machine": machine()}
+            result[name] = {**SECTIONS[name](Path(scratch), overrides), "machine": machine()}
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps(with_train_share(result), indent=2) + "\n")
     if "generate" in result:
