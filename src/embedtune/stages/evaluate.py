@@ -32,7 +32,7 @@ from embedtune.common.paths import Paths, load_paths
 from embedtune.common.runtime import runtime
 from embedtune.dataset.formats import format_of
 from embedtune.evaluation.corpus import EncodedCorpus, fusion_on_validation
-from embedtune.evaluation.hybrid import below_bm25, describe, plain_rrf, saved_fusion
+from embedtune.evaluation.hybrid import below_bm25, describe, fallback, saved_fusion
 from embedtune.evaluation.params import EvaluateParams
 from embedtune.evaluation.questions_file import map_questions
 from embedtune.evaluation.tasks import RetrievalTask, tasks_for
@@ -75,8 +75,8 @@ def evaluate(model_name: str, model: ModelParams, params: EvaluateParams, paths:
         if not isinstance(headline, RetrievalTask) or set(headline.corpus_ids) != {c["chunk_id"] for c in chunks}:
             corpus = EncodedCorpus(encoder, [c["text"] for c in chunks], [c["chunk_id"] for c in chunks],
                                    model.document_prompt, params.batch_size)
-            fusion = saved_fusion(model_name) or {**plain_rrf(params.hybrid), "chosen_on": "none: plain "
-                                                  "reciprocal-rank fusion (the dataset's corpus is not the chunks)"}
+            fusion = saved_fusion(model_name) or {**fallback(params.hybrid), "chosen_on": "none: the fallback "
+                                                  "(the dataset's corpus is not the chunks)"}
         mine = corpus.measure(user_questions.questions, user_questions.relevant, params.dims, model.query_prompt,
                               fusion, groups=user_questions.files)
         result |= {"test_set": "questions_file", **mine, "generated_test": generated,
