@@ -1,7 +1,8 @@
 """Stage `train`: fine-tune the base model on the train split, selecting the checkpoint on validation.
 
 By default MatryoshkaLoss over MultipleNegativesRankingLoss (every other training pair's chunk is
-a negative) with batches without duplicate texts; train.loss picks another loss that fits the
+a negative) with random batches without duplicate texts, or with batches of one document each
+(train.batches, embedtune.training.batches); train.loss picks another loss that fits the
 dataset's format (embedtune.training.losses). After each evaluation the validation split is
 scored at every Matryoshka dimension (ndcg@10 for pairs); the best checkpoint at the smallest
 dimension (or the full one: train.select_checkpoint_at) is the model saved to paths.model, with
@@ -31,6 +32,7 @@ from embedtune.evaluation.hybrid import METRIC, describe
 from embedtune.evaluation.params import EvaluateParams
 from embedtune.evaluation.tasks import tasks_for
 from embedtune.stages import run
+from embedtune.training.batches import one_document_batches
 from embedtune.training.checkpoints import last_checkpoint, run_dir
 from embedtune.training.curves import curves_callback
 from embedtune.training.distributed import ddp_arguments, is_main_process, is_worker, relaunch_under_torchrun
@@ -94,6 +96,10 @@ def main() -> None:
     dataset = load_splits(paths.dataset)
     format = format_of(dataset["train"].column_names)
     check_loss_fits(params.loss, format)
+    rows = loss_inputs(dataset["train"], format, params)
+    sampler, one_document_share = batch_sampler(params.loss), None
+    if params.batches == "one_document":
+        sampler, one_document_share = one_document_batches(dataset["train"], rows, paths.chunks, params)
     model = load_encoder(model_params.base_model)
     full = model.get_embedding_dimension()
     if params.matryoshka_dims and params.matryoshka_dims[0] > full:
@@ -130,7 +136,7 @@ def main() -> None:
         weight_decay=params.weight_decay,
         seed=params.seed,
         data_seed=params.seed,
-        batch_sampler=batch_sampler(params.loss),
+        batch_sampler=sampler,
         eval_strategy=params.eval_strategy,
         eval_steps=params.eval_steps,
         save_strategy=params.eval_strategy,
@@ -149,7 +155,7 @@ def main() -> None:
     trainer = SentenceTransformerTrainer(
         model=model,
         args=args,
-        train_dataset=loss_inputs(dataset["train"], format, params),
+        train_dataset=rows,
         loss=build_loss(model, params, guide=load_encoder(model_params.base_model)
                         if params.loss == "GISTEmbedLoss" else None),
         evaluator=evaluator,
@@ -173,6 +179,8 @@ def main() -> None:
         "format": format,
         "loss": params.loss,
         "train_rows": len(dataset["train"]),
+        "batches": {"drawn": params.batches,
+                    **({"one_document_share": round(one_document_share, 3)} if one_document_share is not None else {})},
         "epochs": epochs,
         "steps": state.global_step,
         "resumed_from_step": resumed_step,

@@ -47,6 +47,11 @@ class TrainParams(Section):
                                           "beyond the seeds' spread. null: always `epochs` passes.")
     batch_size: PositiveInt = Field(16, description="The global batch: its other rows are each question's "
                                     "in-batch negatives.")
+    batches: Literal["random", "one_document"] = Field("random", description="How the in-batch-negative losses' "
+                                                       "batches are drawn: random (no two rows sharing a text), or "
+                                                       "one_document: each batch from one document's chunks, so the "
+                                                       "negatives are the same filing's other passages (generated "
+                                                       "questions only; one process).")
     learning_rate: PositiveFloat = Field(5e-5, description="The peak learning rate.")
     warmup_ratio: float = Field(0.1, ge=0, lt=1, description="The share of steps warming up to it.")
     weight_decay: float = Field(0.0, ge=0, description="AdamW's weight decay.")
