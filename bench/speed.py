@@ -10,7 +10,9 @@ bench/results/speed.json):
   EMBEDTUNE_CACHE: the generator's weights joined again, no reply cached), with the defaults and
   the test questions of bench/quality.py's nvidia-fy2023 (the filing's financial-qa-10K rows as
   evaluate.questions_file). Seconds per stage; ndcg@10 of the tuned model and its hybrid against
-  the defaults before (BEFORE: 3 seeds' mean less their spread); the train stage's validation share.
+  the defaults before (BEFORE: 3 seeds' mean less their spread).
+- train (runs nothing): the train stage's validation share on the largest corpus measured,
+  one_10k's or a bench/quality.py benchmark's last run, with the machine it ran on.
 
 Run: python bench/speed.py [--only generate|extract|one_10k ...] [-S section.key=value ...] [--check]
 """
@@ -25,7 +27,7 @@ import yaml
 from extract import run_extract
 from generate import NVDA, nvda_chunks, workspace
 from measure import Target, add_check, machine, report_targets, run_stage
-from quality import ABLATIONS, REPLY_CACHE, keep_replies, parse_overrides, through_every_stage, workspace_of
+from quality import ABLATIONS, REPLY_CACHE, RUNS, keep_replies, parse_overrides, through_every_stage, workspace_of
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results" / "speed.json"
@@ -112,7 +114,9 @@ def measure_one_10k(scratch: Path, overrides: dict) -> dict:
             "generate": {key: run["generate"][key] for key in ("calls", "chunks", "questions", "seconds")}}
 
 
-SECTIONS = {"generate": measure_generate, "extract": measure_extract, "one_10k": measure_one_10k}
+# train runs nothing: with_train_share fills it from the runs on record.
+SECTIONS = {"generate": measure_generate, "extract": measure_extract, "one_10k": measure_one_10k,
+            "train": lambda scratch, overrides: {}}
 
 
 def print_generate(result: dict) -> None:
@@ -141,12 +145,22 @@ def print_one_10k(run: dict) -> None:
 
 
 def with_train_share(result: dict) -> dict:
-    """The train stage's validation share on the largest corpus measured: one_10k's filing."""
+    """The train stage's validation share on the largest corpus measured: one_10k's filing, or the
+    last run of a bench/quality.py benchmark (bench/results/quality-runs.json) that reports it."""
+    measured = []
     if "one_10k" in result:
         run = result["one_10k"]
-        result["train"] = {"corpus": f"{run['filing']}, {run['chunks']} chunks, {run['train']['train_rows']} "
-                                     "training rows",
-                           "validation_share": run["train"]["validation"]["share_of_training"]}
+        measured.append((run["chunks"], f"one_10k: {run['filing']}, {run['chunks']} chunks, "
+                         f"{run['train']['train_rows']} training rows", run["train"]["validation"], run["machine"]))
+    for name, run in (json.loads(RUNS.read_text()) if RUNS.exists() else {}).items():
+        if "validation" in run.get("train", {}):
+            measured.append((run["corpus"], f"bench/quality.py {name} (seed {list(run['seeds'])[-1]}): {run['corpus']} "
+                             f"chunks, {run['train']['train_rows']} training rows", run["train"]["validation"],
+                             run["machine"]))
+    if measured:
+        _, corpus, validation, where = max(measured, key=lambda entry: entry[0])
+        result["train"] = {"corpus": corpus, "validation_share": validation["share_of_training"],
+                           "validation": validation, "machine": where}
     return result
 
 
