@@ -50,7 +50,8 @@ SWEPT = [{"fusion": fusion, "dense_weight": weight / 10, "rrf_k": 60} for fusion
 OVERLAP_BINS = ((0.0, 0.5, "< 0.5"), (0.5, 0.75, "0.5-0.75"), (0.75, 1.0, "0.75-1"), (1.0, 1.01, "all"))
 
 
-def test_questions(workspace: Path, params: dict, chunks: list[dict]) -> tuple[list[str], list[set[str]], list[str]]:
+def test_questions(workspace: Path, params: dict, chunks: list[dict],
+                   dataset) -> tuple[list[str], list[set[str]], list[str]]:
     """The run's headline test questions, their relevant chunk ids and each one's filing: the questions
     file mapped onto the chunks, or (financial-qa-10k) the labelled test split."""
     evaluate = params["evaluate"]
@@ -59,16 +60,16 @@ def test_questions(workspace: Path, params: dict, chunks: list[dict]) -> tuple[l
             mapped = map_questions(Path(evaluate["questions_file"]), Path(evaluate["questions_dir"]),
                                    evaluate["columns"], chunks)
         return mapped.questions, mapped.relevant, mapped.files
-    task = tasks_for(load_from_disk(str(workspace / params["paths"]["dataset"])), "test")[0]
+    task = tasks_for(dataset, "test")[0]
     return task.queries, task.relevant, ["-"] * len(task.queries)
 
 
-def corpus_of(workspace: Path, params: dict) -> list[dict]:
+def corpus_of(workspace: Path, params: dict, dataset) -> list[dict]:
     """The chunks (id, text, kind, file) the run retrieved from: the chunks, or the labelled corpus."""
     chunks = workspace / params["paths"]["chunks"]
     if chunks.exists() and params["dataset"]["labelled_file"] is None:
         return list(read_jsonl(chunks))
-    corpus = load_from_disk(str(workspace / params["paths"]["dataset"]))["corpus"]
+    corpus = dataset["corpus"]
     return [{"chunk_id": i, "text": t, "kind": "prose", "file_name": "-"}
             for i, t in zip(corpus["chunk_id"], corpus["text"], strict=True)]
 
@@ -77,8 +78,9 @@ def per_question(workspace: Path) -> dict:
     """Each test question's group labels and, per retriever, its hit@10, ndcg@10 and first result's
     file; and every candidate fusion's ndcg@10 per model and dimension."""
     params = yaml.safe_load((workspace / "params.yaml").read_text())
-    chunks = corpus_of(workspace, params)
-    questions, relevant, files = test_questions(workspace, params, chunks)
+    dataset = load_from_disk(str(workspace / params["paths"]["dataset"]))
+    chunks = corpus_of(workspace, params, dataset)
+    questions, relevant, files = test_questions(workspace, params, chunks, dataset)
     fusions = {"base": json.loads((workspace / params["evaluate"]["baseline_report"]).read_text())["hybrid"]["fusion"]}
     models = {"base": load_encoder(params["model"]["base_model"])}
     if (workspace / TUNED).is_dir():
@@ -107,7 +109,6 @@ def per_question(workspace: Path) -> dict:
                          "ndcg": query_ndcg(ranking, ids, relevant).tolist(),
                          "first_file": [by_id[ids[row[0]]]["file_name"] for row in top]}
     answers = [" ".join(by_id[i]["text"] for i in sorted(answer)) for answer in relevant]
-    dataset = load_from_disk(str(workspace / params["paths"]["dataset"]))
     return {"questions": questions, "file": files,
             "kind": ["table" if any(by_id[i]["kind"] == "table" for i in answer) else "prose" for answer in relevant],
             "overlap": overlap_shares(questions, answers),

@@ -34,9 +34,15 @@ class OneDocumentBatchSampler(DefaultBatchSampler):
         self.documents = documents
         columns = [dataset[name] for name in dataset.column_names if name not in (valid_label_columns or [])]
         self.texts = [set(values) for values in zip(*columns, strict=True)]
+        self._batches: dict[int, list[list[int]]] = {}  # by epoch: the trainer asks for len() more than once
 
     def batches(self) -> list[list[int]]:
         """This epoch's batches, in the order they are trained on."""
+        if self.epoch not in self._batches:
+            self._batches[self.epoch] = self._drawn()
+        return self._batches[self.epoch]
+
+    def _drawn(self) -> list[list[int]]:
         generator = torch.Generator().manual_seed(self.seed + self.epoch)
         rows_of: dict[str, list[int]] = {}
         for row, document in enumerate(self.documents):
