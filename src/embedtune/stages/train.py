@@ -36,6 +36,7 @@ from embedtune.training.batches import one_document_batches
 from embedtune.training.checkpoints import last_checkpoint, run_dir
 from embedtune.training.curves import curves_callback
 from embedtune.training.distributed import ddp_arguments, is_main_process, is_worker, relaunch_under_torchrun
+from embedtune.training.keyword_easy import bm25_ranks, kept_rows
 from embedtune.training.losses import batch_sampler, build_loss, check_loss_fits, loss_inputs
 from embedtune.training.params import TrainParams
 from embedtune.training.validation import bounded_validation
@@ -53,6 +54,21 @@ def load_splits(folder: Path):
             raise StageError(f"train: the {name} split is empty; the best checkpoint is chosen on validation, "
                              "so both need questions (see dataset.test_size and dataset.validation_size)")
     return dataset
+
+
+def without_keyword_easy(dataset, format: str, params: TrainParams):
+    """The training split with a share params.bm25_first_kept of the pairs BM25 ranks first, and the counts."""
+    if format not in ("pairs", "triplets") or "corpus" not in dataset:
+        raise ParamsError(f"train.bm25_first_kept: BM25 ranks a question's chunk among the corpus, which {format} "
+                          "data has not; set it to 1")
+    train, corpus = dataset["train"], dataset["corpus"]
+    ranks = bm25_ranks(train["anchor"], train["chunk_id"], corpus["chunk_id"], corpus["text"])
+    kept = kept_rows(ranks, params.bm25_first_kept, params.seed)
+    first = sum(rank == 1 for rank in ranks)
+    if not kept:
+        raise StageError(f"train: BM25 ranks the chunk first for all {len(ranks)} training questions, and "
+                         f"train.bm25_first_kept is {params.bm25_first_kept}: nothing is left to train on; raise it")
+    return train.select(kept), {"bm25_first": first, "kept": first - (len(ranks) - len(kept)), "of_rows": len(ranks)}
 
 
 def precision_flags(precision: str) -> dict:
@@ -96,6 +112,9 @@ def main() -> None:
     dataset = load_splits(paths.dataset)
     format = format_of(dataset["train"].column_names)
     check_loss_fits(params.loss, format)
+    keyword_easy = None
+    if params.bm25_first_kept < 1:
+        dataset["train"], keyword_easy = without_keyword_easy(dataset, format, params)
     rows = loss_inputs(dataset["train"], format, params)
     sampler, one_document_share = batch_sampler(params.loss), None
     if params.batches == "one_document":
@@ -179,6 +198,7 @@ def main() -> None:
         "format": format,
         "loss": params.loss,
         "train_rows": len(dataset["train"]),
+        **({"bm25_first_pairs": keyword_easy} if keyword_easy else {}),
         "batches": {"drawn": params.batches,
                     **({"one_document_share": round(one_document_share, 3)} if one_document_share is not None else {})},
         "epochs": epochs,

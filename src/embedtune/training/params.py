@@ -52,6 +52,10 @@ class TrainParams(Section):
                                                        "one_document: each batch from one document's chunks, so the "
                                                        "negatives are the same filing's other passages (generated "
                                                        "questions only; one process).")
+    bm25_first_kept: float = Field(1.0, ge=0, le=1, description="The share of training pairs whose chunk BM25 "
+                                   "already ranks first for the question that training keeps (a seeded sample; "
+                                   "pairs and triplets only): the hybrid answers those with BM25 alone, so the steps "
+                                   "go to the pairs keyword search misses. 1: every pair.")
     learning_rate: PositiveFloat = Field(5e-5, description="The peak learning rate.")
     warmup_ratio: float = Field(0.1, ge=0, lt=1, description="The share of steps warming up to it.")
     weight_decay: float = Field(0.0, ge=0, description="AdamW's weight decay.")
