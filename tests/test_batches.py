@@ -8,7 +8,7 @@ import pytest
 from datasets import load_from_disk
 
 from conftest import TRAIN, passage_questions, run_stage, write_params
-from embedtune.training.batches import OneDocumentBatchSampler
+from embedtune.training.batches import OneDocumentBatchSampler, one_document_refusal
 from embedtune.training.losses import loss_inputs
 from embedtune.training.params import TrainParams
 
@@ -66,9 +66,11 @@ def test_training_with_one_document_batches_reports_them(two_per_chunk):
     assert (two_per_chunk / "models" / "embedtune" / "model.safetensors").exists()
 
 
-def test_one_document_batches_are_refused_over_several_processes(two_per_chunk, tmp_path):
-    shutil.copytree(two_per_chunk / "data", tmp_path / "data")
-    write_params(tmp_path, train={**TRAIN, "batches": "one_document", "nproc": 2})
-    failed = run_stage("train", tmp_path, check=False)
-    assert failed.returncode != 0 and "one_document runs in one process (train.nproc: 1)" in failed.stderr
-    assert "Traceback" not in failed.stderr
+def test_batches_are_random_where_one_document_cannot_apply(two_per_chunk):
+    split = load_from_disk(str(two_per_chunk / "data" / "dataset"))["train"]
+    chunks = two_per_chunk / "data" / "chunks.jsonl"
+    assert one_document_refusal(split, chunks, TrainParams()) is None
+    assert "train.nproc: 1" in one_document_refusal(split, chunks, TrainParams(nproc=2))
+    assert "uses no in-batch negatives" in one_document_refusal(split, chunks, TrainParams(loss="TripletLoss"))
+    relabelled = split.map(lambda row: {"chunk_id": row["chunk_id"][::-1]})  # passages that are no chunk
+    assert "(labelled data)" in one_document_refusal(relabelled, chunks, TrainParams())

@@ -67,6 +67,8 @@ def test_each_fitting_loss_trains_with_and_without_matryoshka(datasets_by_format
     train_stage.main()
     report = json.loads((tmp_path / "train.json").read_text())
     assert report["format"] == format and report["loss"] == loss and report["steps"] >= 1
+    # Labelled rows have no document: the default one_document batches give way to random ones.
+    assert report["batches"]["drawn"] == "random" and report["batches"]["not_one_document"]
     headline = "spearman_cosine" if format == "scored_pairs" else "ndcg@10"
     smallest = dims[-1] if dims else 384
     assert report[f"best_validation_{headline}_{smallest}d"] is not None

@@ -32,7 +32,7 @@ from embedtune.evaluation.hybrid import METRIC, describe
 from embedtune.evaluation.params import EvaluateParams
 from embedtune.evaluation.tasks import tasks_for
 from embedtune.stages import run
-from embedtune.training.batches import one_document_batches
+from embedtune.training.batches import one_document_batches, one_document_refusal
 from embedtune.training.checkpoints import last_checkpoint, run_dir
 from embedtune.training.curves import curves_callback
 from embedtune.training.distributed import ddp_arguments, is_main_process, is_worker, relaunch_under_torchrun
@@ -116,9 +116,14 @@ def main() -> None:
     if params.bm25_first_kept < 1:
         dataset["train"], keyword_easy = without_keyword_easy(dataset, format, params)
     rows = loss_inputs(dataset["train"], format, params)
-    sampler, one_document_share = batch_sampler(params.loss), None
+    sampler, one_document_share, batches = batch_sampler(params.loss), None, {"drawn": params.batches}
     if params.batches == "one_document":
-        sampler, one_document_share = one_document_batches(dataset["train"], rows, paths.chunks, params)
+        refusal = one_document_refusal(dataset["train"], paths.chunks, params)
+        if refusal:
+            batches = {"drawn": "random", "not_one_document": refusal}
+            print(f"train: random batches, not one_document: {refusal}")
+        else:
+            sampler, one_document_share = one_document_batches(dataset["train"], rows, paths.chunks, params)
     model = load_encoder(model_params.base_model)
     full = model.get_embedding_dimension()
     if params.matryoshka_dims and params.matryoshka_dims[0] > full:
@@ -199,7 +204,7 @@ def main() -> None:
         "loss": params.loss,
         "train_rows": len(dataset["train"]),
         **({"bm25_first_pairs": keyword_easy} if keyword_easy else {}),
-        "batches": {"drawn": params.batches,
+        "batches": {**batches,
                     **({"one_document_share": round(one_document_share, 3)} if one_document_share is not None else {})},
         "epochs": epochs,
         "steps": state.global_step,

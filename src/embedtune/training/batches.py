@@ -7,7 +7,8 @@ in-batch negatives come from other documents, told apart by the company alone. H
 holds questions on one document's chunks, no two rows sharing a text (a passage in the batch
 twice would be its own negative, as NO_DUPLICATES prevents for random batches); a document's rows
 that do not fill a batch are batched with the other documents' leftovers. The batch order is
-shuffled, seeded by train.seed and the epoch.
+shuffled, seeded by train.seed and the epoch. Where the rows have no document (labelled data), the
+loss draws no in-batch negatives, or training runs in several processes, batches are random.
 """
 
 from functools import partial
@@ -16,9 +17,7 @@ from pathlib import Path
 import torch
 from sentence_transformers.base.sampler import DefaultBatchSampler
 
-from embedtune.common.errors import StageError
 from embedtune.common.jsonl import read_jsonl
-from embedtune.common.params import ParamsError
 from embedtune.training.losses import IN_BATCH_NEGATIVES
 from embedtune.training.params import TrainParams
 
@@ -88,16 +87,23 @@ def one_document_share(sampler: OneDocumentBatchSampler) -> float:
     return sum(len({sampler.documents[row] for row in batch}) == 1 for batch in batches) / max(len(batches), 1)
 
 
+def one_document_refusal(split, chunks: Path, params: TrainParams) -> str | None:
+    """Why this run cannot draw batches of one document (it gets random ones), or None."""
+    if params.loss not in IN_BATCH_NEGATIVES:
+        return f"{params.loss} uses no in-batch negatives"
+    if params.nproc > 1:
+        return "batches of one document are drawn in one process (train.nproc: 1)"
+    if "chunk_id" not in split.column_names or not chunks.exists():
+        return f"the rows have no chunk in {chunks} to give their document"
+    known = {chunk["chunk_id"] for chunk in read_jsonl(chunks)}
+    if not set(split["chunk_id"]) <= known:
+        return f"the rows' passages are not chunks of {chunks} (labelled data)"
+    return None
+
+
 def one_document_batches(split, rows, chunks: Path, params: TrainParams):
     """(what the trainer calls for its batch sampler over `rows`, the training split's loss inputs;
     the share of the first epoch's batches from one document)."""
-    if params.loss not in IN_BATCH_NEGATIVES:
-        raise ParamsError(f"train.batches: one_document draws in-batch negatives; {params.loss} uses none")
-    if params.nproc > 1:
-        raise ParamsError("train.batches: one_document runs in one process (train.nproc: 1)")
-    if "chunk_id" not in split.column_names or not chunks.exists():
-        raise StageError(f"train.batches: one_document needs each question's chunk and {chunks}, which "
-                         "generated questions have; this dataset has none")
     document_of = {chunk["chunk_id"]: chunk["doc_id"] for chunk in read_jsonl(chunks)}
     documents = [document_of[chunk_id] for chunk_id in split["chunk_id"]]
     share = one_document_share(OneDocumentBatchSampler(rows, params.batch_size, drop_last=False, documents=documents,
