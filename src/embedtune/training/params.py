@@ -48,12 +48,12 @@ class TrainParams(Section):
     batch_size: PositiveInt = Field(16, description="The global batch: its other rows are each question's "
                                     "in-batch negatives.")
     batches: Literal["random", "one_document"] = Field("one_document", description="How the in-batch-negative "
-                                                       "losses' batches are drawn: one_document: each batch from one "
+                                                       "losses' batches are drawn. one_document: each batch from one "
                                                        "document's chunks, so the negatives are the same filing's "
                                                        "other passages (+0.021 ndcg@10 at 384 on four 10-Ks, beyond "
-                                                       "the seeds' spread); random batches where the rows have no "
-                                                       "document (labelled data) or in several processes; or random "
-                                                       "(no two rows sharing a text).")
+                                                       "the seeds' spread); random where the rows have no document "
+                                                       "(labelled data), the loss has no in-batch negatives, or in "
+                                                       "several processes. random: no two rows sharing a text.")
     bm25_first_kept: float = Field(1.0, ge=0, le=1, description="The share of training pairs whose chunk BM25 "
                                    "already ranks first for the question that training keeps (a seeded sample; "
                                    "pairs and triplets only): the hybrid answers those with BM25 alone, so the steps "
