@@ -36,7 +36,7 @@ from embedtune.training.batches import one_document_batches, one_document_refusa
 from embedtune.training.checkpoints import last_checkpoint, run_dir
 from embedtune.training.curves import curves_callback
 from embedtune.training.distributed import ddp_arguments, is_main_process, is_worker, relaunch_under_torchrun
-from embedtune.training.keyword_easy import bm25_ranks, kept_rows
+from embedtune.training.keyword_easy import bm25_ranks, kept_rows, within_overlap
 from embedtune.training.losses import batch_sampler, build_loss, check_loss_fits, loss_inputs
 from embedtune.training.params import TrainParams
 from embedtune.training.validation import bounded_validation
@@ -57,18 +57,27 @@ def load_splits(folder: Path):
 
 
 def without_keyword_easy(dataset, format: str, params: TrainParams):
-    """The training split with a share params.bm25_first_kept of the pairs BM25 ranks first, and the counts."""
+    """The training split less the pairs keyword search finds easily (train.bm25_first_kept,
+    train.max_question_overlap), and how many of them were left out."""
     if format not in ("pairs", "triplets") or "corpus" not in dataset:
-        raise ParamsError(f"train.bm25_first_kept: BM25 ranks a question's chunk among the corpus, which {format} "
-                          "data has not; set it to 1")
+        raise ParamsError(f"train.bm25_first_kept and train.max_question_overlap compare a question with its chunk "
+                          f"among the corpus, which {format} data has not; set both to 1")
     train, corpus = dataset["train"], dataset["corpus"]
-    ranks = bm25_ranks(train["anchor"], train["chunk_id"], corpus["chunk_id"], corpus["text"])
-    kept = kept_rows(ranks, params.bm25_first_kept, params.seed)
-    first = sum(rank == 1 for rank in ranks)
+    kept, counts = set(range(len(train))), {"of_rows": len(train)}
+    if params.bm25_first_kept < 1:
+        ranks = bm25_ranks(train["anchor"], train["chunk_id"], corpus["chunk_id"], corpus["text"])
+        below_first = kept_rows(ranks, params.bm25_first_kept, params.seed)
+        counts |= {"bm25_first": sum(rank == 1 for rank in ranks), "bm25_first_left_out": len(ranks) - len(below_first)}
+        kept &= set(below_first)
+    if params.max_question_overlap < 1:
+        within = within_overlap(train["anchor"], train["positive"], params.max_question_overlap)
+        counts["copying_left_out"] = len(train) - len(within)
+        kept &= set(within)
     if not kept:
-        raise StageError(f"train: BM25 ranks the chunk first for all {len(ranks)} training questions, and "
-                         f"train.bm25_first_kept is {params.bm25_first_kept}: nothing is left to train on; raise it")
-    return train.select(kept), {"bm25_first": first, "kept": first - (len(ranks) - len(kept)), "of_rows": len(ranks)}
+        raise StageError(f"train: no training pair is left once those keyword search finds easily are left out "
+                         f"(train.bm25_first_kept {params.bm25_first_kept}, train.max_question_overlap "
+                         f"{params.max_question_overlap}); raise them")
+    return train.select(sorted(kept)), {**counts, "kept": len(kept)}
 
 
 def precision_flags(precision: str) -> dict:
@@ -113,7 +122,7 @@ def main() -> None:
     format = format_of(dataset["train"].column_names)
     check_loss_fits(params.loss, format)
     keyword_easy = None
-    if params.bm25_first_kept < 1:
+    if params.bm25_first_kept < 1 or params.max_question_overlap < 1:
         dataset["train"], keyword_easy = without_keyword_easy(dataset, format, params)
     rows = loss_inputs(dataset["train"], format, params)
     sampler, one_document_share, batches = batch_sampler(params.loss), None, {"drawn": params.batches}
@@ -203,7 +212,7 @@ def main() -> None:
         "format": format,
         "loss": params.loss,
         "train_rows": len(dataset["train"]),
-        **({"bm25_first_pairs": keyword_easy} if keyword_easy else {}),
+        **({"keyword_easy_pairs": keyword_easy} if keyword_easy else {}),
         "batches": {**batches,
                     **({"one_document_share": round(one_document_share, 3)} if one_document_share is not None else {})},
         "epochs": epochs,

@@ -1,17 +1,22 @@
-"""Fewer of the training pairs keyword search already answers (train.bm25_first_kept).
+"""Fewer of the training pairs keyword search already answers (train.bm25_first_kept,
+train.max_question_overlap).
 
 What users get is BM25 fused with the dense model. A question whose chunk BM25 ranks first among
 all the chunks is answered by the keyword half alone, and training on it teaches the dense model
 the lexical match BM25 already makes: 59% of tenk-4's generated training pairs are such pairs, and
 the model tuned on them gained where BM25 was already strong and nothing on the questions BM25
 misses (BENCHMARKS.md, "Where retrieval fails"). Keeping a seeded share of them spends the steps
-on the pairs BM25 misses, the part of the hybrid the dense model can add to.
+on the pairs BM25 misses, the part of the hybrid the dense model can add to. Likewise a question
+made of its passage's words (21% of those generated on tenk-4, 9% of the questions people wrote
+there) teaches word matching, not paraphrase: train.max_question_overlap leaves out the questions
+with more than that share of their content words in their chunk.
 """
 
 import numpy as np
 from tqdm import tqdm
 
 from embedtune.evaluation.bm25 import Bm25Index
+from embedtune.generation.overlap import overlap_shares
 
 QUERIES_PER_BATCH = 256  # a batch's scores are queries x corpus floats
 
@@ -35,3 +40,8 @@ def kept_rows(ranks: list[int], share: float, seed: int) -> list[int]:
     kept_first = np.random.default_rng(seed).permutation(len(first))[:round(share * len(first))]
     kept = set(np.asarray(first)[kept_first].tolist()) | {row for row, rank in enumerate(ranks) if rank != 1}
     return sorted(kept)
+
+
+def within_overlap(questions: list[str], passages: list[str], max_overlap: float) -> list[int]:
+    """The rows whose question has at most `max_overlap` of its content words in its passage."""
+    return [row for row, share in enumerate(overlap_shares(questions, passages)) if share <= max_overlap]
