@@ -57,11 +57,13 @@ class TrainParams(Section):
     bm25_first_kept: float = Field(1.0, ge=0, le=1, description="The share of training pairs whose chunk BM25 "
                                    "already ranks first for the question that training keeps (a seeded sample; "
                                    "pairs and triplets only): the hybrid answers those with BM25 alone, so the steps "
-                                   "go to the pairs keyword search misses. 1: every pair.")
+                                   "go to the pairs keyword search misses. 1: every pair. 0.25 on four 10-Ks cost "
+                                   "0.012 ndcg@10 at 384, beyond the seeds' spread.")
     max_question_overlap: float = Field(1.0, ge=0, le=1, description="Training pairs whose question has more "
                                         "than this share of its content words in its chunk are left out (pairs and "
                                         "triplets): questions that copy their passage teach word matching, which "
-                                        "BM25 does. 1: every pair.")
+                                        "BM25 does. 1: every pair. 0.99 on four 10-Ks (the 21% of questions made "
+                                        "of their chunk's words out) changed nothing beyond the seeds' spread.")
     learning_rate: PositiveFloat = Field(5e-5, description="The peak learning rate.")
     warmup_ratio: float = Field(0.1, ge=0, lt=1, description="The share of steps warming up to it.")
     weight_decay: float = Field(0.0, ge=0, description="AdamW's weight decay.")
