@@ -39,9 +39,8 @@ def bm25_ranks(questions: list[str], chunk_ids: list[str], corpus_ids: list[str]
 def kept_rows(ranks: list[int], share: float, seed: int) -> list[int]:
     """The rows kept: every pair BM25 does not rank first, and a seeded `share` of those it does."""
     first = [row for row, rank in enumerate(ranks) if rank == 1]
-    kept_first = np.random.default_rng(seed).permutation(len(first))[:round(share * len(first))]
-    kept = set(np.asarray(first)[kept_first].tolist()) | {row for row, rank in enumerate(ranks) if rank != 1}
-    return sorted(kept)
+    kept_first = np.random.default_rng(seed).permutation(first)[:round(share * len(first))]
+    return sorted({int(row) for row in kept_first} | {row for row, rank in enumerate(ranks) if rank != 1})
 
 
 def within_overlap(questions: list[str], passages: list[str], max_overlap: float) -> list[int]:
