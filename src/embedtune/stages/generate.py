@@ -78,38 +78,46 @@ def cache_key(identity: dict, template: str, params: GenerateParams, chunk: dict
     })
 
 
-def ask(complete, concurrency: int, requests: dict[str, tuple[str, list[dict]]], cache: GenerationCache,
-        stats: Counter, desc: str) -> None:
+def ask(complete, backend, requests: dict[str, tuple[str, list[dict]]], cache: GenerationCache, stats: Counter,
+        desc: str) -> None:
     """Send every request (cache key -> (chunk id, messages)) through a backend session's `complete`,
-    `concurrency` at a time, caching each reply as it comes. A fatal error (rejected key,
-    unreachable endpoint) or Ctrl-C stops the requests not yet sent."""
+    `backend.batch_size` to a batch and `backend.concurrency` batches at a time, caching each reply
+    as it comes. A fatal error (rejected key, unreachable endpoint) or Ctrl-C stops the batches not
+    yet sent."""
     stop = threading.Event()
-    with ThreadPoolExecutor(concurrency) as pool, cache, tqdm(total=len(requests), desc=desc, unit="call") as bar:
+    items = list(requests.items())
+    if backend.batch_size > 1:
+        # Prompts of like length share a batch: less padding to compute.
+        items.sort(key=lambda item: sum(len(message["content"]) for message in item[1][1]))
+    batches = [items[start:start + backend.batch_size] for start in range(0, len(items), backend.batch_size)]
+    with (ThreadPoolExecutor(backend.concurrency) as pool, cache,
+          tqdm(total=len(requests), desc=desc, unit="call") as bar):
 
-        def call(messages: list[dict]) -> str | None:
+        def call(batch: list) -> list[str | None] | None:
             if stop.is_set():
                 return None
             try:
-                return complete(messages)
+                return complete([messages for _, (_, messages) in batch])
+            except MalformedResponse:
+                return [None] * len(batch)
             except GenerationError:
                 stop.set()
                 raise
 
-        futures = {pool.submit(call, messages): (key, chunk_id) for key, (chunk_id, messages) in requests.items()}
+        futures = {pool.submit(call, batch): batch for batch in batches}
         try:
             for future in as_completed(futures):
-                bar.update()
-                key, chunk_id = futures[future]
-                try:
-                    reply = future.result()
-                except MalformedResponse:
+                batch = futures[future]
+                bar.update(len(batch))
+                replies = future.result()
+                if replies is None:  # never sent: the run is stopping
+                    continue
+                for (key, (chunk_id, _)), reply in zip(batch, replies, strict=True):
                     stats["calls"] += 1
-                    stats["malformed_replies"] += 1
-                    continue
-                if reply is None:  # never sent: the run is stopping
-                    continue
-                stats["calls"] += 1
-                cache.add(key, chunk_id, reply)
+                    if reply is None or not reply.strip():
+                        stats["malformed_replies"] += 1
+                    else:
+                        cache.add(key, chunk_id, reply)
         finally:
             stop.set()
 
@@ -126,7 +134,7 @@ def check_answerability(backend, session, params: GenerateParams, rows: list[dic
                 for key, row in zip(keys, rows, strict=True) if key not in cache}
     stats["cache_hits"] += len(set(keys)) - len(requests)
     if requests:
-        ask(session(), backend.concurrency, requests, cache, stats, "answerability")
+        ask(session(), backend, requests, cache, stats, "answerability")
     return [verdict(cache[key]) if key in cache else None for key in keys]
 
 
@@ -154,7 +162,7 @@ def main() -> None:
     session = functools.cache(lambda: sessions.enter_context(backend.session()))
     with sessions:
         if requests:
-            ask(session(), backend.concurrency, requests, cache, stats, "generate")
+            ask(session(), backend, requests, cache, stats, "generate")
 
         generator = {**backend.identity, "prompt_sha256": text_digest(template)}
         question_filter = QuestionFilter(params.filters)
