@@ -23,7 +23,8 @@ def known_checkpoint(model: str, dtype) -> Path:
     gguf_sha256 = KNOWN_MODELS[model][2]
     folder = cache_dir() / "models" / f"{model}.{str(dtype).removeprefix('torch.')}"
     if not (folder / MANIFEST).exists():
-        _convert(verified_gguf(model, gguf_sha256), dtype, folder)
+        _convert(verified_gguf(model, gguf_sha256), gguf_sha256, dtype, folder)
+        return folder  # its files were hashed as they were written
     manifest = json.loads((folder / MANIFEST).read_text())
     mismatched = [name for name, digest in manifest["files"].items()
                   if not (folder / name).is_file() or file_sha256(folder / name) != digest]
@@ -35,7 +36,7 @@ def known_checkpoint(model: str, dtype) -> Path:
     return folder
 
 
-def _convert(gguf: Path, dtype, folder: Path) -> None:
+def _convert(gguf: Path, gguf_sha256: str, dtype, folder: Path) -> None:
     from safetensors.torch import save_file
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -56,6 +57,6 @@ def _convert(gguf: Path, dtype, folder: Path) -> None:
     model.generation_config.save_pretrained(partial)
     tokenizer.save_pretrained(partial)
     files = {path.name: file_sha256(path) for path in sorted(partial.iterdir())}
-    (partial / MANIFEST).write_text(json.dumps({"gguf_sha256": file_sha256(gguf), "files": files}, indent=2) + "\n")
+    (partial / MANIFEST).write_text(json.dumps({"gguf_sha256": gguf_sha256, "files": files}, indent=2) + "\n")
     shutil.rmtree(folder, ignore_errors=True)
     os.replace(partial, folder)
