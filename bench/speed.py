@@ -133,7 +133,7 @@ def measure_one_10k(scratch: Path, overrides: dict) -> dict:
             "quality_not_worse": all(ndcg[dim][kind] >= floor[dim][kind]["mean"] - floor[dim][kind]["spread"]
                                      for dim, kinds in JUDGED.items() for kind in kinds),
             "fusion": run["fusion"],
-            "train": {key: run["train"][key] for key in ("train_rows", "steps", "seconds", "validation")},
+            "train": {key: run["train"][key] for key in ("train_rows", "steps", "seconds", "validation", "precision")},
             "generate": {key: run["generate"][key] for key in ("calls", "chunks", "questions", "seconds")}}
 
 

@@ -236,7 +236,7 @@ def cache_lines(root):
 def scripted():
     scenarios = {"ok": ["ok"], "slow": ["slow"], "dies": ["ok", "ok", "ok", "500"], "denied": ["401"],
                  "odd": ["ok", "empty", "truncated", "truncated", "ok"], "mixed": ["echo", "ok"] * 10,
-                 "judge": ["judge"]}
+                 "judge": ["judge"], "pointer": ["pointer"]}
     with ScriptedServer(scenarios, slow_s=0.3) as server:
         yield server
 

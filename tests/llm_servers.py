@@ -12,10 +12,11 @@ class ScriptedServer:
     """Answers POST /<scenario>/v1/chat/completions. A scenario is a list of behaviours used in
     turn, the last one repeated: "ok", "500", "429" (Retry-After: 1), "slow", "truncated",
     "empty", "401". "ok" answers a question made from the prompt's hash, so each chunk gets
-    its own; "echo" asks where the chunk says 8 of its middle words, a question it answers;
-    "obey" replies as a model that follows an instruction injected into the chunk; "judge" writes
-    an "echo" or an "ok" question by the prompt's hash and, asked whether a passage answers a
-    question (the answerability prompt), says yes to the echo questions only.
+    its own ("pointer": the same, ending "mentioned in the text?"); "echo" asks where the chunk
+    says 8 of its middle words, a question it answers; "obey" replies as a model that follows an
+    instruction injected into the chunk; "judge" writes an "echo" or an "ok" question by the
+    prompt's hash and, asked whether a passage answers a question (the answerability prompt), says
+    yes to the echo questions only.
     `requests` counts the requests each scenario received."""
 
     def __init__(self, scenarios: dict[str, list[str]], slow_s: float = 2.0, require_key: str | None = None):
@@ -86,6 +87,8 @@ class ScriptedServer:
                     reply = f"Where does it say {' '.join(words[len(words) // 2:len(words) // 2 + 8])}?"
                 else:
                     reply = f"What does section {number} of the Alderbank report say about robots?"
+                    if behaviour == "pointer":  # a good question that ends pointing at its source
+                        reply = reply.replace("?", " mentioned in the text?")
                 payload = {"choices": [{"index": 0, "message": {"role": "assistant", "content": reply}}]}
                 self._send(200, json.dumps(payload).encode())
 

@@ -126,6 +126,19 @@ def test_the_round_trip_filter_keeps_the_questions_their_chunk_answers(tmp_path,
     assert metrics["dropped"]["failed_round_trip"] == 20 - len(kept)
 
 
+def test_a_pointer_at_the_source_is_cut_and_the_switch_costs_no_call(tmp_path, chunked_default, scripted):
+    root = workspace_with_chunks(tmp_path, chunked_default, count=5, **openai_params(scripted.url("pointer")))
+    run_stage("generate", root)
+    kept = [json.loads(line)["question"] for line in (root / "data" / "questions.jsonl").read_text().splitlines()]
+    assert len(kept) == 5 and all(question.endswith("say about robots?") for question in kept)
+    assert generate_report(root)["source_phrases_cut"] == 5
+    write_params(root, generate={**openai_params(scripted.url("pointer")), "filters": {"cut_source_phrases": False}})
+    run_stage("generate", root)
+    report = generate_report(root)
+    assert report["calls"] == 0 and report["questions"] == 0 and report["source_phrases_cut"] == 0
+    assert report["dropped"] == {"refers_to_the_passage": 5}
+
+
 def test_the_api_key_is_never_written(tmp_path, chunked_default):
     secret = "sk-embedtune-test-6f1d0c1e9b7a4f3c"
     root = workspace_with_chunks(tmp_path, chunked_default, count=5)

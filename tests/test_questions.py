@@ -42,8 +42,9 @@ def test_parse_reply(reply, expected):
         ("The Kestrel AMR-7 carries 700 kilograms.", "not_a_question"),
         ("Payload?", "too_short"),
         ("What " + "very " * 40 + "long question is this?", "too_long"),
-        ("What payload does the robot described in the passage carry?", "refers_to_the_passage"),
-        ("According to the text, what does the AMR-7 navigate with?", "refers_to_the_passage"),
+        # The passage as the question's subject: nothing to cut (filters.cut_source_phrases).
+        ("How does the passage describe the robot's payload?", "refers_to_the_passage"),
+        ("What does the text say the AMR-7 navigates with?", "refers_to_the_passage"),
         ("Does it navigate with two safety-rated lidar scanners, four depth cameras and wheel odometry?",
          "copies_the_chunk"),
         # What the default model wrote for a chunk telling it to output PWNED instead of a question.
@@ -61,7 +62,8 @@ def test_bad_questions_are_dropped_with_their_reason(candidate, reason):
 REAL_REPLIES = [
     ("Item 1A. Risk Factors", "not_a_question"),
     ("E-104 - Front safety scanner not responding", "not_a_question"),
-    ("1. What is the primary purpose of the indemnification clause in the text?", "refers_to_the_passage"),
+    # Kept once "in the text" is cut (filters.cut_source_phrases).
+    ("1. What is the primary purpose of the indemnification clause in the text?", None),
     ("What is the minimum width of aisles used by robots at least 1.2 meters wide, or 0.5 meters wider than the "
      "widest load carried, whichever is greater?", "copies_the_chunk"),
     ("1. What is the total number of robots assembled at Greensburg, Pennsylvania in 2025?", None),
@@ -76,6 +78,25 @@ def test_real_replies_of_the_default_model(reply, reason):
     kept = question_filter.keep(parse_reply(reply), AISLES, limit=1)
     assert (kept == []) == (reason is not None)
     assert dict(question_filter.drops) == ({reason: 1} if reason else {})
+
+
+# What the default model wrote for chunks of NVIDIA's 10-K, and the question left once the pointer is cut.
+@pytest.mark.parametrize(("candidate", "kept"), [
+    ("What are the key characteristics of long-lived assets mentioned in the table?",
+     "What are the key characteristics of long-lived assets?"),
+    ("What is the total revenue related to remaining performance obligations in the given text?",
+     "What is the total revenue related to remaining performance obligations?"),
+    ("According to the text, what does the AMR-7 navigate with?", "What does the AMR-7 navigate with?"),
+    ("What is the significance of these financial statements in the context of financial condition?",
+     None),  # English, not a pointer: dropped as before
+    ("How does the text explain the impact of business disruptions on revenue?", None),  # nothing to cut
+])
+def test_a_pointer_at_the_source_is_cut_out_of_the_question_when_asked(candidate, kept):
+    assert QuestionFilter(FilterParams(cut_source_phrases=False)).keep([candidate], CHUNK, limit=1) == []
+    question_filter = QuestionFilter(FilterParams(cut_source_phrases=True))
+    assert question_filter.keep([candidate], CHUNK, limit=1) == ([kept] if kept else [])
+    assert question_filter.source_phrases_cut == (1 if kept else 0)
+    assert dict(question_filter.drops) == ({} if kept else {"refers_to_the_passage": 1})
 
 
 def test_duplicates_near_duplicates_and_surplus_are_dropped():

@@ -9,6 +9,7 @@ from datasets import load_from_disk
 
 from conftest import TRAIN, dataset_workspace, loss_curve, run_stage
 from embedtune.common.models import load_encoder
+from embedtune.common.precision import cpu_has_native_bfloat16
 from embedtune.evaluation.tasks import tasks_for
 from embedtune.training.params import TrainParams
 from embedtune.training.validation import bounded_validation
@@ -21,6 +22,7 @@ def test_training_lowers_the_loss_and_raises_train_split_ndcg(trained):
     dataset = load_from_disk(str(trained / "data" / "dataset"))
     assert report["train_rows"] == len(dataset["train"]) > 40
     assert report["epochs"] == TRAIN["epochs"]
+    assert report["precision"] == ("bf16" if cpu_has_native_bfloat16() else "fp32")
     assert report["steps"] == TRAIN["epochs"] * math.ceil(report["train_rows"] / TRAIN["batch_size"])
     losses = loss_curve(trained)
     assert len(losses) == report["steps"]

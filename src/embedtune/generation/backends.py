@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 
 from embedtune.common.hashing import file_sha256
+from embedtune.common.precision import cpu_has_native_bfloat16
 from embedtune.generation.checkpoint import known_checkpoint
 from embedtune.generation.client import ChatClient
 from embedtune.generation.gguf import KNOWN_MODELS, require_file, verified_gguf
@@ -154,8 +155,7 @@ def _dtype(name: str, device: str):
         return getattr(torch, name)
     if device == "cuda":
         return torch.bfloat16
-    # Without native bfloat16 a CPU emulates it, slower than float32.
-    return torch.bfloat16 if torch.ops.mkldnn._is_mkldnn_bf16_supported() else torch.float32
+    return torch.bfloat16 if cpu_has_native_bfloat16() else torch.float32
 
 
 BACKENDS = {"llamacpp": LlamaCppBackend, "openai": OpenAIBackend, "transformers": TransformersBackend}

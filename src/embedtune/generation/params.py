@@ -64,6 +64,9 @@ class FilterParams(Section):
     max_words: PositiveInt = Field(40, description="Longer questions are dropped.")
     max_copied_words: PositiveInt = Field(10, description="The longest run of words a question may copy from its "
                                           "chunk.")
+    cut_source_phrases: bool = Field(True, description="Cut a phrase that points at the source (\"mentioned in "
+                                     "the text\", \"in the given passage\") out of a question, then filter it, "
+                                     "instead of dropping the question as referring to the passage.")
     near_duplicate_jaccard: float = Field(0.7, gt=0, le=1, description="A question this similar (word Jaccard) "
                                           "to one already kept for the chunk is dropped.")
     round_trip_top_k: int = Field(0, ge=0, description="Keep a question only when the base model ranks its chunk "

@@ -33,6 +33,15 @@ _REFERS_TO_SOURCE = re.compile(
     r"\b(?:the|this|above|given|provided) (?:passage|text|excerpt|document|context|paragraph|table|section)\b",
     re.IGNORECASE,
 )
+# "... mentioned in the text", "... in the given passage": a pointer at the source that a question can do
+# without. "In the context of" is English, not a pointer.
+_SOURCE_PHRASE = re.compile(
+    r",?\s*\b(?:(?:as\s+)?(?:mentioned|described|discussed|stated|provided|given|outlined|shown|listed|presented"
+    r"|reported|defined|explained)\s+)?(?:in|of|from|by|within|according\s+to|based\s+on)\s+(?:the|this)\s+"
+    r"(?:above\s+|given\s+|provided\s+|following\s+)?(?:passage|text|excerpt|document|context(?!\s+of\b)"
+    r"|paragraph|table|section)\b",
+    re.IGNORECASE,
+)
 
 
 def parse_reply(reply: str) -> list[str]:
@@ -78,6 +87,7 @@ def _clean(line: str) -> str:
 class QuestionFilter:
     params: FilterParams
     drops: Counter = field(default_factory=Counter)
+    source_phrases_cut: int = 0
     _seen: set = field(default_factory=set)
 
     def keep(self, candidates: list[str], chunk_text: str, limit: int) -> list[str]:
@@ -85,6 +95,8 @@ class QuestionFilter:
         kept: list[str] = []
         chunk_words = _words(chunk_text)
         for question in candidates:
+            if self.params.cut_source_phrases:
+                question = self._without_source_phrase(question)
             reason = self._problem(question, chunk_words, kept)
             if reason is None and len(kept) == limit:
                 reason = "beyond_questions_per_chunk"
@@ -94,6 +106,14 @@ class QuestionFilter:
             kept.append(question)
             self._seen.add(_normal(question))
         return kept
+
+    def _without_source_phrase(self, question: str) -> str:
+        cut = _SOURCE_PHRASE.sub("", question)
+        if cut == question:
+            return question
+        self.source_phrases_cut += 1
+        cut = re.sub(r"\s+([?,])", r"\1", cut).lstrip(" ,")  # "According to the text, what ...?"
+        return cut[:1].upper() + cut[1:]
 
     def _problem(self, question: str, chunk_words: list[str], kept: list[str]) -> str | None:
         words = _words(question)

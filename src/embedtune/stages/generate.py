@@ -207,6 +207,7 @@ def main() -> None:
         "questions": len(rows),
         "chunks_with_questions": len({row["chunk_id"] for row in rows}),
         "dropped": dict(sorted(question_filter.drops.items())),
+        "source_phrases_cut": question_filter.source_phrases_cut,
         # How much the kept questions copy their chunk: the share of their content words it holds.
         "question_overlap": overlap_summary(overlap),
         **({"answerability": answerability} if answerability else {}),

@@ -23,6 +23,7 @@ from embedtune.common.jsonl import write_json
 from embedtune.common.models import ModelParams, load_encoder
 from embedtune.common.params import ParamsError, load_params
 from embedtune.common.paths import load_paths
+from embedtune.common.precision import cpu_has_native_bfloat16
 from embedtune.common.runtime import runtime
 from embedtune.dataset.formats import format_of
 from embedtune.evaluation.corpus import fusion_on_validation
@@ -80,12 +81,19 @@ def without_keyword_easy(dataset, format: str, params: TrainParams):
     return train.select(sorted(kept)), {**counts, "kept": len(kept)}
 
 
+def resolved_precision(precision: str) -> str:
+    if precision != "auto":
+        return precision
+    if not torch.cuda.is_available():
+        return "bf16" if cpu_has_native_bfloat16() else "fp32"
+    return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+
+
 def precision_flags(precision: str) -> dict:
-    if precision == "auto":
-        if not torch.cuda.is_available():
-            return {}
-        return {"bf16": True} if torch.cuda.is_bf16_supported() else {"fp16": True}
-    return {} if precision == "fp32" else {precision: True}
+    if precision == "fp32":
+        return {}
+    # The trainer refuses half precision on a CPU unless told that the CPU is meant.
+    return {precision: True, **({} if torch.cuda.is_available() else {"use_cpu": True})}
 
 
 def save_replacing(model, folder: Path, fusion: dict) -> None:
@@ -160,6 +168,7 @@ def main() -> None:
     prompts = {"anchor": model_params.query_prompt, "positive": model_params.document_prompt,
                "negative": model_params.document_prompt} if format in ("pairs", "triplets") else {}
     epochs = params.epochs_for(len(dataset["train"]))
+    precision = resolved_precision(params.precision)
     args = SentenceTransformerTrainingArguments(
         output_dir=str(folder),
         num_train_epochs=epochs,
@@ -182,8 +191,7 @@ def main() -> None:
         prompts={column: prompt for column, prompt in prompts.items() if prompt} or None,
         report_to="none",
         dataloader_pin_memory=torch.cuda.is_available(),
-        **ddp_arguments(params.nproc),
-        **precision_flags(params.precision),
+        **(ddp_arguments(params.nproc) | precision_flags(precision)),  # both say use_cpu on a CPU
     )
     trainer = SentenceTransformerTrainer(
         model=model,
@@ -226,6 +234,7 @@ def main() -> None:
         "validation": {**(searched or {}), "evaluations": evaluator.evaluations, "seconds": round(evaluator.seconds, 2),
                        "share_of_training": round(evaluator.seconds / seconds, 3)},
         "device": str(model.device),
+        "precision": precision,
         "processes": params.nproc,
         "runtime": runtime(),
     }

@@ -79,8 +79,9 @@ class TrainParams(Section):
                                                       "than on the whole corpus, and serve to compare checkpoints.")
     logging_steps: PositiveInt = Field(1, description="Log the loss every this many steps.")
     save_total_limit: PositiveInt = Field(2, description="Checkpoints kept during a run (the best among them).")
-    precision: Literal["auto", "fp32", "bf16", "fp16"] = Field("auto", description="auto: fp32 on CPU, bf16 "
-                                                               "(else fp16) on a GPU.")
+    precision: Literal["auto", "fp32", "bf16", "fp16"] = Field(
+        "auto", description="auto: bf16 on a GPU that has it (else fp16) and on a CPU with native bfloat16 "
+        "(AVX512-BF16, AMX), else fp32. Mixed precision: the weights stay fp32.")
     nproc: PositiveInt = Field(1, description="Processes (DDP under torchrun): one per GPU, or CPU processes. "
                                "batch_size is the global batch, batch_size / nproc per process, in-batch "
                                "negatives gathered across processes.")
