@@ -90,6 +90,7 @@ def test_real_replies_of_the_default_model(reply, reason):
     ("What is the significance of these financial statements in the context of financial condition?",
      None),  # English, not a pointer: dropped as before
     ("How does the text explain the impact of business disruptions on revenue?", None),  # nothing to cut
+    ("What is the name of the company or product being discussed in the text?", None),  # nothing left
 ])
 def test_a_pointer_at_the_source_is_cut_out_of_the_question_when_asked(candidate, kept):
     assert QuestionFilter(FilterParams(cut_source_phrases=False)).keep([candidate], CHUNK, limit=1) == []

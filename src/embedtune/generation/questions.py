@@ -42,6 +42,7 @@ _SOURCE_PHRASE = re.compile(
     r"|paragraph|table|section)\b",
     re.IGNORECASE,
 )
+_ENDS_IN_A_VERB_TO_BE = re.compile(r"\b(?:is|are|was|were|be|being|been)\?$", re.IGNORECASE)
 
 
 def parse_reply(reply: str) -> list[str]:
@@ -111,8 +112,10 @@ class QuestionFilter:
         cut = _SOURCE_PHRASE.sub("", question)
         if cut == question:
             return question
-        self.source_phrases_cut += 1
         cut = re.sub(r"\s+([?,])", r"\1", cut).lstrip(" ,")  # "According to the text, what ...?"
+        if _ENDS_IN_A_VERB_TO_BE.search(cut):  # "... the product being discussed in the text?": nothing left
+            return question
+        self.source_phrases_cut += 1
         return cut[:1].upper() + cut[1:]
 
     def _problem(self, question: str, chunk_words: list[str], kept: list[str]) -> str | None:
