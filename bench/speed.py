@@ -11,8 +11,12 @@ bench/results/speed.json):
 - one_10k: the filing through every stage as `dvc repro` runs them, from a cold start (an empty
   EMBEDTUNE_CACHE: the generator's weights joined again, no reply cached), with the defaults and
   the test questions of bench/quality.py's nvidia-fy2023 (the filing's financial-qa-10K rows as
-  evaluate.questions_file). Seconds per stage; ndcg@10 of the tuned model and its hybrid against
-  the defaults before (BEFORE: 3 seeds' mean less their spread).
+  evaluate.questions_file). Seconds per stage. Quality over 3 seeds: the cold run is the first;
+  train and evaluate run again for the others on its cached questions (not timed). ndcg@10 of the
+  tuned model and its hybrid is not worse when the seeds' mean is above the defaults before
+  (BEFORE, 3 seeds) or below it by no more than the larger of the two spreads (max - min): the rule
+  BENCHMARKS.md's ablation tables call "within noise". One seed alone is no quality claim: two
+  questions of 656 changed once moved one seed's fine-tuned score by 0.03.
 - train (runs nothing): the train stage's validation share on the largest corpus measured,
   one_10k's or a bench/quality.py benchmark's last run, with the machine it ran on.
 
@@ -44,15 +48,16 @@ GENERATORS = ([("llamacpp", size, parallel) for size in MODELS for parallel in P
               + [("transformers", "0.5B", batch) for batch in BATCH_SIZES] + [("transformers", "1.5B", 32)])
 # What batched_speedup divides by: the one-request 0.5B generator, the default before batching.
 BASELINE = ("llamacpp", "0.5B", 1)
-# What one_10k must not fall below: nvidia-fy2023 with the defaults before time-to-value (every chunk,
+# What one_10k is compared with: nvidia-fy2023 with the defaults before time-to-value (every chunk,
 # 8 passes, the whole corpus searched at validation), seeds 42-44 of bench/quality.py's ablation of
-# that name: its mean less its spread (max - min), per dimension, for the tuned model and its hybrid.
+# that name, per dimension, for the tuned model and its hybrid.
 BEFORE = "before_speed"
 JUDGED = {"384": ("tuned", "hybrid"), "64": ("tuned", "hybrid")}
+# train.seed of the runs after the cold one (params.yaml's, 42).
+MORE_SEEDS = (43, 44)
 
 
-def before() -> dict:
-    seeds = json.loads(ABLATIONS.read_text())["nvidia-fy2023"][BEFORE]["seeds"].values()
+def mean_and_spread(seeds: list[dict]) -> dict:
     result = {}
     for dim, kinds in JUDGED.items():
         for kind in kinds:
@@ -60,6 +65,16 @@ def before() -> dict:
             result.setdefault(dim, {})[kind] = {"mean": round(sum(values) / len(values), 4),
                                                 "spread": round(max(values) - min(values), 4), "seeds": len(values)}
     return result
+
+
+def before() -> dict:
+    return mean_and_spread(list(json.loads(ABLATIONS.read_text())["nvidia-fy2023"][BEFORE]["seeds"].values()))
+
+
+def not_worse(now: dict, was: dict) -> bool:
+    return all(now[dim][kind]["mean"] >= was[dim][kind]["mean"] - max(was[dim][kind]["spread"],
+                                                                      now[dim][kind]["spread"])
+               for dim, kinds in JUDGED.items() for kind in kinds)
 
 
 def measure_generate(scratch: Path, overrides: dict, only: list[str] | None = None) -> dict:
@@ -115,6 +130,12 @@ def measure_one_10k(scratch: Path, overrides: dict) -> dict:
     os.environ["EMBEDTUNE_CACHE"] = str(cold)  # the stages inherit it: nothing cached
     try:
         scores, run = through_every_stage("nvidia-fy2023", overrides, True)
+        train = overrides.get("train", {})
+        seeds = {train.get("seed", yaml.safe_load((REPO / "params.yaml").read_text())["train"]["seed"]): scores}
+        for seed in MORE_SEEDS:
+            print(f"seed {seed} on the cold run's questions:", flush=True)
+            again = {**overrides, "train": {**train, "seed": seed}}
+            seeds[seed], _ = through_every_stage("nvidia-fy2023", again, False)
     finally:
         os.environ.clear()
         os.environ.update(was)
@@ -125,13 +146,14 @@ def measure_one_10k(scratch: Path, overrides: dict) -> dict:
                "evaluate_base" if name == "evaluate" else name): seconds for name, seconds in run["timings_s"].items()}
     ndcg = {dim: {kind: round(scores[dim][kind], 4) for kind in ("tuned", "hybrid", "bm25", "base", "hybrid_base")}
             for dim in JUDGED}
-    floor = before()
+    now, was = mean_and_spread(list(seeds.values())), before()
     return {"filing": NVDA.name, "overrides": overrides, "pages": run["extract"]["totals"]["pages"],
             "chunks": run["corpus"],
             "questions": run["generate"]["questions"], "test_questions": run["test_questions"],
-            "stages": stages, "total_seconds": round(sum(stages.values()), 1), "ndcg@10": ndcg, "before": floor,
-            "quality_not_worse": all(ndcg[dim][kind] >= floor[dim][kind]["mean"] - floor[dim][kind]["spread"]
-                                     for dim, kinds in JUDGED.items() for kind in kinds),
+            "stages": stages, "total_seconds": round(sum(stages.values()), 1), "ndcg@10": ndcg,
+            "seeds": {str(seed): {dim: {kind: round(score[dim][kind], 4) for kind in kinds}
+                                  for dim, kinds in JUDGED.items()} for seed, score in seeds.items()},
+            "over_seeds": now, "before": was, "quality_not_worse": not_worse(now, was),
             "fusion": run["fusion"],
             "train": {key: run["train"][key] for key in ("train_rows", "steps", "seconds", "validation", "precision")},
             "generate": {key: run["generate"][key] for key in ("calls", "chunks", "questions", "seconds")}}
@@ -166,14 +188,16 @@ def print_one_10k(run: dict) -> None:
     for name, seconds in run["stages"].items():
         print(f"  {name:<16} {seconds:>8.1f} s")
     print(f"  {'total':<16} {run['total_seconds']:>8.1f} s")
-    print(f"  ndcg@10 on {run['test_questions']} financial-qa-10K questions (before: {BEFORE}, mean and spread of "
-          f"{run['before']['384']['tuned']['seeds']} seeds):")
+    print(f"  ndcg@10 on {run['test_questions']} financial-qa-10K questions, mean ± spread of seeds "
+          f"{', '.join(run['seeds'])} (before: {BEFORE}, {run['before']['384']['tuned']['seeds']} seeds); "
+          f"the cold run alone in brackets:")
     for dim, scores in run["ndcg@10"].items():
-        was = {kind: f"{value['mean']:.4f} ± {value['spread']:.4f}" for kind, value in run["before"][dim].items()}
-        # Runs recorded before hybrid_base was kept have none.
-        with_base = f", hybrid with the base {scores['hybrid_base']:.4f}" if "hybrid_base" in scores else ""
-        print(f"  @{dim}: tuned {scores['tuned']:.4f} (before {was['tuned']}), hybrid {scores['hybrid']:.4f} (before "
-              f"{was['hybrid']}), BM25 {scores['bm25']:.4f}, base {scores['base']:.4f}{with_base}")
+        now, was = ({kind: f"{value['mean']:.4f} ± {value['spread']:.4f}" for kind, value in run[key][dim].items()}
+                    for key in ("over_seeds", "before"))
+        print(f"  @{dim}: tuned {now['tuned']} [{scores['tuned']:.4f}] (before {was['tuned']}), hybrid {now['hybrid']} "
+              f"[{scores['hybrid']:.4f}] (before {was['hybrid']}), BM25 {scores['bm25']:.4f}, base "
+              f"{scores['base']:.4f}, hybrid with the base {scores['hybrid_base']:.4f}")
+    print(f"  quality not worse: {run['quality_not_worse']}")
 
 
 def with_train_share(result: dict) -> dict:
