@@ -29,17 +29,14 @@ _TEXT_BEFORE = re.compile(
     r"[.!:;]\s+(?=[A-Z])(?i:what|which|who|whom|whose|when|where|why|how|is|are|was|were|do|does|did|can"
     r"|could|should|would|will|has|have|had)\b"
 )
-_REFERS_TO_SOURCE = re.compile(
-    r"\b(?:the|this|above|given|provided) (?:passage|text|excerpt|document|context|paragraph|table|section)\b",
-    re.IGNORECASE,
-)
+_SOURCE = r"(?:passage|text|excerpt|document|context|paragraph|table|section)\b"
+_REFERS_TO_SOURCE = re.compile(r"\b(?:the|this|above|given|provided) " + _SOURCE, re.IGNORECASE)
 # "... mentioned in the text", "... in the given passage": a pointer at the source that a question can do
 # without. "In the context of" is English, not a pointer.
 _SOURCE_PHRASE = re.compile(
     r",?\s*\b(?:(?:as\s+)?(?:mentioned|described|discussed|stated|provided|given|outlined|shown|listed|presented"
     r"|reported|defined|explained)\s+)?(?:in|of|from|by|within|according\s+to|based\s+on)\s+(?:the|this)\s+"
-    r"(?:above\s+|given\s+|provided\s+|following\s+)?(?:passage|text|excerpt|document|context(?!\s+of\b)"
-    r"|paragraph|table|section)\b",
+    r"(?:above\s+|given\s+|provided\s+|following\s+)?(?!context\s+of\b)" + _SOURCE,
     re.IGNORECASE,
 )
 _ENDS_IN_A_VERB_TO_BE = re.compile(r"\b(?:is|are|was|were|be|being|been)\?$", re.IGNORECASE)
