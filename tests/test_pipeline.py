@@ -57,7 +57,7 @@ def test_a_learning_rate_change_reruns_only_train_and_the_tuned_evaluation(repo)
         assert runtime["seconds"] > 0 and runtime["peak_rss_mib"] > 20, (report, runtime)
     costs = {line.split()[0]: line.split()[1:] for line in sh("embedtune", "costs", cwd=repo).splitlines()[1:]}
     train_seconds = json.loads((repo / "metrics" / "train.json").read_text())["runtime"]["seconds"]
-    assert float(costs["train"][0]) == pytest.approx(train_seconds, abs=0.05) and float(costs["all"][0]) > 0
+    assert costs["train"][0] == f"{train_seconds:.1f}" and float(costs["all"][0]) > 0
     assert "Running stage" in first or "up to date" in first
     sh("git", "add", "-A", cwd=repo)
     sh("git", "commit", "-q", "-m", "trained", cwd=repo)
