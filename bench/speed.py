@@ -74,7 +74,10 @@ def before() -> dict:
     runs = json.loads(ABLATIONS.read_text())["nvidia-fy2023"]
     seeds = {}
     for name in BEFORE:
-        seeds |= runs[name]["seeds"]
+        for seed, scores in runs[name]["seeds"].items():
+            if seeds.setdefault(seed, scores) != scores:
+                raise SystemExit(f"seed {seed} of {name} differs from the same seed of {' or '.join(BEFORE)}: "
+                                 "not the same defaults")
     return mean_and_spread(list(seeds.values()))
 
 
