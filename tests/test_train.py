@@ -3,20 +3,27 @@
 import csv
 import json
 import math
+from pathlib import Path
 
 import pytest
 from datasets import load_from_disk
+from transformers import BertConfig, GPT2Config
 
 from conftest import TRAIN, dataset_workspace, loss_curve, run_stage
-from embedtune.common.models import load_encoder
+from embedtune.common.models import load_encoder, resolve_model
+from embedtune.common.params import ParamsError
 from embedtune.common.precision import cpu_has_native_bfloat16
 from embedtune.evaluation.tasks import tasks_for
+from embedtune.training.dropout import attention_dropout_key
 from embedtune.training.params import TrainParams
 from embedtune.training.validation import bounded_validation
 
 pytestmark = pytest.mark.slow
 
 DIMS = [384, 256, 128, 64]
+BASE = "sentence-transformers/all-MiniLM-L6-v2"
+
+
 def test_training_lowers_the_loss_and_raises_train_split_ndcg(trained):
     report = json.loads((trained / "metrics" / "train.json").read_text())
     dataset = load_from_disk(str(trained / "data" / "dataset"))
@@ -29,7 +36,7 @@ def test_training_lowers_the_loss_and_raises_train_split_ndcg(trained):
     assert sum(losses[-3:]) / 3 < sum(losses[:3]) / 3
 
     task = tasks_for(dataset, "train")[0]
-    base = task.measure(load_encoder("sentence-transformers/all-MiniLM-L6-v2"), DIMS)
+    base = task.measure(load_encoder(BASE), DIMS)
     tuned = task.measure(load_encoder(str(trained / "models" / "embedtune")), DIMS)
     for dim in (384, 64):
         assert tuned[dim]["ndcg@10"] > base[dim]["ndcg@10"], dim
@@ -71,6 +78,17 @@ def test_validation_searches_every_relevant_chunk_and_a_seeded_sample(trained):
     report = json.loads((trained / "metrics" / "train.json").read_text())["validation"]
     assert {key: report[key] for key in searched} == searched  # what the trainer searched at every evaluation
     assert report["evaluations"] == TRAIN["epochs"] and 0 < report["share_of_training"] < 1
+
+
+def test_training_runs_without_attention_dropout_and_refuses_a_model_that_names_it_otherwise(trained):
+    base = json.loads((Path(resolve_model(BASE)) / "config.json").read_text())
+    saved = json.loads((trained / "models" / "embedtune" / "config.json").read_text())
+    assert base["attention_probs_dropout_prob"] == 0.1 and saved["attention_probs_dropout_prob"] == 0.0
+    assert saved["hidden_dropout_prob"] == base["hidden_dropout_prob"]
+
+    assert attention_dropout_key(BertConfig()) == "attention_probs_dropout_prob"
+    with pytest.raises(ParamsError, match="set train.attention_dropout to null"):
+        attention_dropout_key(GPT2Config())  # GPT-2 calls it attn_pdrop
 
 
 @pytest.mark.parametrize("sections, message", [

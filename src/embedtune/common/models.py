@@ -32,7 +32,8 @@ def resolve_model(name: str) -> str:
     return name
 
 
-def load_encoder(name: str):
+def load_encoder(name: str, config_overrides: dict | None = None):
+    """`name` as a SentenceTransformer; config_overrides replace keys of its transformer's config."""
     import torch
     from sentence_transformers import SentenceTransformer
 
@@ -40,7 +41,7 @@ def load_encoder(name: str):
     try:
         # Only safetensors weights, and no code from the model's repository.
         return SentenceTransformer(resolve_model(name), device=device, trust_remote_code=False,
-                                   model_kwargs={"use_safetensors": True})
+                                   model_kwargs={"use_safetensors": True}, config_kwargs=config_overrides or {})
     except OSError as error:
         folder = Path(resolve_model(name))
         if folder.is_dir():

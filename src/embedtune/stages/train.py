@@ -37,6 +37,7 @@ from embedtune.training.batches import one_document_batches, one_document_refusa
 from embedtune.training.checkpoints import last_checkpoint, run_dir
 from embedtune.training.curves import curves_callback
 from embedtune.training.distributed import ddp_arguments, is_main_process, is_worker, relaunch_under_torchrun
+from embedtune.training.dropout import encoder_for_training
 from embedtune.training.keyword_easy import bm25_ranks, kept_rows, within_overlap
 from embedtune.training.losses import batch_sampler, build_loss, check_loss_fits, loss_inputs
 from embedtune.training.params import TrainParams
@@ -141,7 +142,7 @@ def main() -> None:
             print(f"train: random batches, not one_document: {refusal}")
         else:
             sampler, one_document_share = one_document_batches(dataset["train"], rows, paths.chunks, params)
-    model = load_encoder(model_params.base_model)
+    model = encoder_for_training(model_params.base_model, params.attention_dropout)
     full = model.get_embedding_dimension()
     if params.matryoshka_dims and params.matryoshka_dims[0] > full:
         raise ParamsError(f"train.matryoshka_dims: {params.matryoshka_dims[0]} exceeds the {full} dimensions "
