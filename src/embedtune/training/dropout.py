@@ -17,12 +17,9 @@ def attention_dropout_key(config) -> str:
 
 def encoder_for_training(base_model: str, dropout: float | None):
     """The base model with this attention dropout (None: the model's own)."""
-    model = load_encoder(base_model)
     if dropout is None:
-        return model
-    config = model[0].auto_model.config
-    key = attention_dropout_key(config)
-    if getattr(config, key) == dropout:
-        return model
-    # The attention layers take the value when they are built: the model is built again with it.
-    return load_encoder(base_model, {key: dropout})
+        return load_encoder(base_model)
+    # A config takes the keys it has and drops the others: one load whatever the architecture.
+    model = load_encoder(base_model, dict.fromkeys(KEYS, dropout))
+    attention_dropout_key(model[0].auto_model.config)
+    return model
