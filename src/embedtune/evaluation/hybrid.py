@@ -33,7 +33,7 @@ def fuse(dense: np.ndarray, keyword: np.ndarray, fusion: dict) -> np.ndarray:
     if fusion["fusion"] == "rrf":
         k = fusion["rrf_k"]
         return weight / (k + _ranks(dense)) + (1 - weight) / (k + _ranks(keyword))
-    return weight * _min_max(dense) + (1 - weight) * _min_max(keyword)
+    return weight * min_max(dense) + (1 - weight) * min_max(keyword)
 
 
 def _ranks(scores: np.ndarray) -> np.ndarray:
@@ -44,7 +44,7 @@ def _ranks(scores: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def _min_max(scores: np.ndarray) -> np.ndarray:
+def min_max(scores: np.ndarray) -> np.ndarray:
     low, high = scores.min(axis=1, keepdims=True), scores.max(axis=1, keepdims=True)
     return (scores - low) / np.where(high > low, high - low, 1)
 

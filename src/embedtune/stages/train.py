@@ -34,6 +34,7 @@ from embedtune.evaluation.params import EvaluateParams
 from embedtune.evaluation.tasks import tasks_for
 from embedtune.stages import run
 from embedtune.training.batches import one_document_batches, one_document_refusal
+from embedtune.training.bm25_residual import Bm25Scores
 from embedtune.training.checkpoints import last_checkpoint, run_dir
 from embedtune.training.curves import curves_callback
 from embedtune.training.distributed import ddp_arguments, is_main_process, is_worker, relaunch_under_torchrun
@@ -80,6 +81,15 @@ def without_keyword_easy(dataset, format: str, params: TrainParams):
                          f"(train.bm25_first_kept {params.bm25_first_kept}, train.max_question_overlap "
                          f"{params.max_question_overlap}); raise them")
     return train.select(sorted(kept)), {**counts, "kept": len(kept)}
+
+
+def bm25_for_residual(dataset, format: str, model, model_params: ModelParams) -> Bm25Scores:
+    """BM25 over the dataset's corpus, for train.bm25_residual's loss."""
+    if format not in ("pairs", "triplets") or "corpus" not in dataset:
+        raise ParamsError(f"train.bm25_residual scores each question's passages among the corpus, which {format} "
+                          "data has not; set it to 0")
+    return Bm25Scores(model, dataset["train"]["anchor"], dataset["corpus"]["text"], model_params.query_prompt,
+                      model_params.document_prompt)
 
 
 def resolved_precision(precision: str) -> str:
@@ -194,12 +204,13 @@ def main() -> None:
         dataloader_pin_memory=torch.cuda.is_available(),
         **(ddp_arguments(params.nproc) | precision_flags(precision)),  # both say use_cpu on a CPU
     )
+    guide = load_encoder(model_params.base_model) if params.loss == "GISTEmbedLoss" else None
+    bm25 = bm25_for_residual(dataset, format, model, model_params) if params.bm25_residual else None
     trainer = SentenceTransformerTrainer(
         model=model,
         args=args,
         train_dataset=rows,
-        loss=build_loss(model, params, guide=load_encoder(model_params.base_model)
-                        if params.loss == "GISTEmbedLoss" else None),
+        loss=build_loss(model, params, guide=guide, bm25=bm25),
         evaluator=evaluator,
         callbacks=[curves_callback(folder / "curves", resumed_step)] if main_process else [],
     )
@@ -220,6 +231,7 @@ def main() -> None:
         "hybrid": fusion,
         "format": format,
         "loss": params.loss,
+        **({"bm25_residual": params.bm25_residual} if params.bm25_residual else {}),
         "train_rows": len(dataset["train"]),
         **({"keyword_easy_pairs": keyword_easy} if keyword_easy else {}),
         "batches": {**batches,

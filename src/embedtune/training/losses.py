@@ -5,6 +5,7 @@ from sentence_transformers.sentence_transformer import losses
 
 from embedtune.common.errors import StageError
 from embedtune.dataset.formats import FORMATS
+from embedtune.training.bm25_residual import Bm25ResidualLoss
 from embedtune.training.params import TrainParams
 
 FITTING_LOSSES = {
@@ -34,12 +35,15 @@ def batch_sampler(loss: str) -> BatchSamplers:
     return BatchSamplers.BATCH_SAMPLER
 
 
-def build_loss(model, params: TrainParams, guide=None):
+def build_loss(model, params: TrainParams, guide=None, bm25=None):
     """params.loss inside MatryoshkaLoss when params.matryoshka_dims is set. `guide`: the frozen
-    model GISTEmbedLoss consults to drop in-batch negatives that are really positives. Across
-    processes, the ranking losses take every process's batch as negatives."""
+    model GISTEmbedLoss consults to drop in-batch negatives that are really positives; `bm25`: the
+    Bm25Scores train.bm25_residual adds to the ranking loss's logits. Across processes, the ranking
+    losses take every process's batch as negatives."""
     gather = params.nproc > 1
-    if params.loss == "MultipleNegativesRankingLoss":
+    if params.bm25_residual:
+        loss = Bm25ResidualLoss(model, bm25, params.bm25_residual)
+    elif params.loss == "MultipleNegativesRankingLoss":
         loss = losses.MultipleNegativesRankingLoss(model, gather_across_devices=gather)
     elif params.loss == "CachedMultipleNegativesRankingLoss":
         # GradCache: the batch's negatives at the memory cost of mini_batch_size texts at a time.

@@ -64,6 +64,12 @@ class TrainParams(Section):
                                         "triplets): questions that copy their passage teach word matching, which "
                                         "BM25 does. 1: every pair. 0.99 on four 10-Ks (the 21% of questions made "
                                         "of their chunk's words out) changed nothing beyond the seeds' spread.")
+    bm25_residual: float = Field(0.0, ge=0, description="Train for the hybrid: BM25's score of each in-batch "
+                                 "passage for the question, min-max normalised over the corpus as the fusion does, "
+                                 "times this, is added to MultipleNegativesRankingLoss's logit (scale 20), so the "
+                                 "loss asks of the dense model what BM25 does not already rank "
+                                 "(embedtune.training.bm25_residual). 8 mirrors the fusion at dense weight 0.6. "
+                                 "0: the plain loss. MultipleNegativesRankingLoss in one process only.")
     attention_dropout: float | None = Field(0.0, ge=0, lt=1, description="Dropout on the attention weights "
                                             "while fine-tuning, set in the base model's config (the saved model's "
                                             "config keeps it); null: the model's own (0.1 for MiniLM, bge, mpnet). "
@@ -107,6 +113,13 @@ class TrainParams(Section):
     def _steps_need_a_number(self):
         if self.eval_strategy == "steps" and self.eval_steps is None:
             raise ValueError("eval_strategy 'steps' needs eval_steps")
+        return self
+
+    @model_validator(mode="after")
+    def _bm25_residual_needs_the_ranking_loss(self):
+        if self.bm25_residual and (self.loss != "MultipleNegativesRankingLoss" or self.nproc > 1):
+            raise ValueError("bm25_residual adds BM25 to MultipleNegativesRankingLoss's logits in one process: "
+                             "set loss to it and nproc to 1, or bm25_residual to 0")
         return self
 
     @model_validator(mode="after")
