@@ -5,7 +5,9 @@ The training signal of the pipeline: (question, chunk) pairs. Every reply is cac
 parsed and filtered (text rules, then optionally the LLM's answerability check and the base
 model's round trip: see embedtune.generation.answerability and .round_trip), and every dropped
 question is counted by reason in metrics/generate.json. With generate.triage, chunks no user
-would search for are not asked about at all (embedtune.generation.triage).
+would search for are not asked about at all (embedtune.generation.triage). With
+generate.table_questions: structure, table chunks get questions made from their row labels and
+column headings instead of the LLM's (embedtune.generation.table_questions).
 """
 
 import functools
@@ -33,9 +35,11 @@ from embedtune.generation.params import GenerateParams
 from embedtune.generation.questions import QuestionFilter, parse_reply
 from embedtune.generation.round_trip import passes_round_trip
 from embedtune.generation.sample import sample_chunks
+from embedtune.generation.table_questions import structure_questions
 from embedtune.generation.triage import triage_reason
 from embedtune.stages import run
 
+STRUCTURE = {"backend": "table structure"}  # the generator of the questions made from a table's structure
 # What a prompt may name besides {chunk} and {n}: the chunk's document and where in it the chunk sits.
 CONTEXT_PLACEHOLDERS = {"{document}": "file_name", "{title}": "title", "{section}": "section"}
 
@@ -151,12 +155,15 @@ def main() -> None:
     skipped = {entry["chunk_id"] for entry in triaged}
     chunks = sample_chunks([chunk for chunk in corpus if chunk["chunk_id"] not in skipped], params.max_chunks,
                            params.seed)
+    structured = {chunk["chunk_id"] for chunk in chunks
+                  if params.table_questions == "structure" and chunk["kind"] == "table"}
+    asked = [chunk for chunk in chunks if chunk["chunk_id"] not in structured]
     backend = open_backend(params)
-    keys = {chunk["chunk_id"]: cache_key(backend.identity, template, params, chunk) for chunk in chunks}
+    keys = {chunk["chunk_id"]: cache_key(backend.identity, template, params, chunk) for chunk in asked}
     cache = GenerationCache(params.cache)
     requests = {keys[chunk["chunk_id"]]: (chunk["chunk_id"], render_prompt(template, chunk, params.questions_per_chunk))
-                for chunk in chunks if keys[chunk["chunk_id"]] not in cache}
-    stats = Counter(calls=0, cache_hits=len(chunks) - len(requests), malformed_replies=0)
+                for chunk in asked if keys[chunk["chunk_id"]] not in cache}
+    stats = Counter(calls=0, cache_hits=len(keys) - len(requests), malformed_replies=0)
     # One session for writing and for checking, opened only when a call is due: the model loads once.
     sessions = ExitStack()
     session = functools.cache(lambda: sessions.enter_context(backend.session()))
@@ -168,6 +175,10 @@ def main() -> None:
         question_filter = QuestionFilter(params.filters)
         rows = []
         for chunk in chunks:
+            if chunk["chunk_id"] in structured:
+                rows += [{"question": question, "chunk_id": chunk["chunk_id"], "generator": STRUCTURE}
+                         for question in structure_questions(chunk, params.questions_per_chunk, params.seed)]
+                continue
             key = keys[chunk["chunk_id"]]
             if key not in cache:
                 continue
@@ -208,6 +219,9 @@ def main() -> None:
         "chunks_with_questions": len({row["chunk_id"] for row in rows}),
         "dropped": dict(sorted(question_filter.drops.items())),
         "source_phrases_cut": question_filter.source_phrases_cut,
+        **({"table_structure": {"chunks": len(structured),
+                                "questions": sum(row["generator"] is STRUCTURE for row in rows)}}
+           if params.table_questions == "structure" else {}),
         # How much the kept questions copy their chunk: the share of their content words it holds.
         "question_overlap": overlap_summary(overlap),
         **({"answerability": answerability} if answerability else {}),
