@@ -16,6 +16,7 @@ MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 # A heading that is a period or a date: "2023", "FY2025", "Year Ended January 29, 2023", "June 30, 2025".
 PERIOD = re.compile(rf"^(?:(?:fiscal )?(?:years?|quarter|(?:three|six|nine|twelve) months) ended )?"
                     rf"(?:fiscal |fy ?)?(?:{MONTH} \d{{1,2}}, )?(?:19|20)\d\d$", re.IGNORECASE)
+FOOTNOTE = re.compile(r"\s*\(\d\)$")  # "iPad (1)": a footnote's marker, not part of the name
 DURATION = re.compile(r"^(?:fiscal|fy|years?|quarter|three|six|nine|twelve|(?:19|20)\d\d$)", re.IGNORECASE)
 
 
@@ -37,7 +38,7 @@ def table_cells(text: str) -> tuple[list[str], list[list[str]]]:
 def phrase(text: str) -> str:
     """A label or heading as it reads inside a sentence: "Research and development" lowered to
     "research and development", names ("Autonomous Mobile Robots", "Diluted EPS") kept."""
-    text = text.rstrip(":").strip()
+    text = FOOTNOTE.sub("", text).rstrip(":").strip()
     words = text.split()
     if words[0].isupper() or any(char.isdigit() for char in words[0]) or any(
             char.isupper() for word in words[1:] for char in word):
