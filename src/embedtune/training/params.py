@@ -68,8 +68,10 @@ class TrainParams(Section):
                                  "passage for the question, min-max normalised over the corpus as the fusion does, "
                                  "times this, is added to MultipleNegativesRankingLoss's logit (scale 20), so the "
                                  "loss asks of the dense model what BM25 does not already rank "
-                                 "(embedtune.training.bm25_residual). 8 mirrors the fusion at dense weight 0.6. "
-                                 "0: the plain loss. MultipleNegativesRankingLoss in one process only.")
+                                 "(embedtune.training.bm25_residual). 8, which mirrors the fusion at dense weight "
+                                 "0.6, cost the fine-tuned model 0.050 ndcg@10 at 384 on four 10-Ks and its hybrid "
+                                 "0.016 (one seed, against seeds spread 0.023 and 0.011). 0: the plain loss. "
+                                 "MultipleNegativesRankingLoss in one process only.")
     attention_dropout: float | None = Field(0.0, ge=0, lt=1, description="Dropout on the attention weights "
                                             "while fine-tuning, set in the base model's config (the saved model's "
                                             "config keeps it); null: the model's own (0.1 for MiniLM, bge, mpnet). "
