@@ -103,11 +103,11 @@ class GenerateParams(Section):
                                            "to the LLM, spread over the documents by size; raising it keeps the "
                                            "chunks already chosen. null: every chunk. Every chunk stays in the "
                                            "corpus and in evaluation.")
-    table_questions: Literal["llm", "structure"] = Field("llm", description="Who writes the questions about table "
-                                                        "chunks: llm (the generator, as for prose) or structure (no "
-                                                        "LLM call: a row label, a column heading and the document's "
-                                                        "subject, e.g. \"What was research and development for Apple "
-                                                        "Inc. in 2023?\"; embedtune.generation.table_questions).")
+    table_questions: Literal["llm", "structure"] = Field(
+        "llm", description="Who writes the questions about table chunks: llm (the generator, as for prose) or "
+        "structure (no LLM call: a row label, a column heading and the document's subject, e.g. \"What was research "
+        "and development for Apple Inc. in 2023?\"; embedtune.generation.table_questions). On four 10-Ks structure "
+        "lifted the fine-tuned model 0.021 ndcg@10 at 384 and its hybrid 0.017 on one seed, not yet a claim.")
     backend: Literal["llamacpp", "openai", "transformers"] = Field("transformers", description="Who writes: "
                                                                    "transformers (in-process, batched; offline "
                                                                    "with a known model), llamacpp (offline, CPU, "
