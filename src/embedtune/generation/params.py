@@ -107,7 +107,7 @@ class GenerateParams(Section):
         "llm", description="Who writes the questions about table chunks: llm (the generator, as for prose) or "
         "structure (no LLM call: a row label, a column heading and the document's subject, e.g. \"What was research "
         "and development for Apple Inc. in 2023?\"; embedtune.generation.table_questions). On four 10-Ks structure "
-        "lifted the fine-tuned model 0.021 ndcg@10 at 384 and its hybrid 0.017 on one seed, not yet a claim.")
+        "lifted the fine-tuned model 0.024 ndcg@10 at 384 and its hybrid 0.008 on two seeds, not yet a claim.")
     backend: Literal["llamacpp", "openai", "transformers"] = Field("transformers", description="Who writes: "
                                                                    "transformers (in-process, batched; offline "
                                                                    "with a known model), llamacpp (offline, CPU, "
