@@ -30,12 +30,8 @@ SCALE = 20.0  # MultipleNegativesRankingLoss's default, so that a weight of 0 is
 
 def token_keys(model, texts: list[str], prompt: str | None) -> list[tuple[int, ...]]:
     """Each text's token ids as the trainer's collator makes them, padding left out."""
-    keys = []
-    for start in range(0, len(texts), 256):
-        features = model.preprocess(texts[start:start + 256], prompt=prompt or None)
-        for ids, mask in zip(features["input_ids"], features["attention_mask"], strict=True):
-            keys.append(tuple(ids[mask.bool()].tolist()))
-    return keys
+    return [key for start in range(0, len(texts), 256)
+            for key in _batch_keys(model.preprocess(texts[start:start + 256], prompt=prompt or None))]
 
 
 class Bm25Scores:
@@ -45,13 +41,18 @@ class Bm25Scores:
         self.index = Bm25Index.build(corpus)
         self.question_of = dict(zip(token_keys(model, questions, query_prompt), questions, strict=True))
         self.passage_of = {key: position for position, key in enumerate(token_keys(model, corpus, document_prompt))}
+        self._last: tuple = (None, None)  # MatryoshkaLoss asks once per dimension for the same batch
 
     def __call__(self, question_features: dict, passage_features: list[dict]) -> torch.Tensor:
         """Questions x passages (the columns' passages one after another), each row min-max normalised
         over the whole corpus as the hybrid fusion does."""
-        questions = [self.question_of[key] for key in _batch_keys(question_features)]
-        passages = [self.passage_of[key] for features in passage_features for key in _batch_keys(features)]
-        return torch.from_numpy(min_max(self.index.scores(questions))[:, passages])
+        batch = (tuple(_batch_keys(question_features)),
+                 tuple(key for features in passage_features for key in _batch_keys(features)))
+        if batch != self._last[0]:
+            questions = [self.question_of[key] for key in batch[0]]
+            passages = [self.passage_of[key] for key in batch[1]]
+            self._last = (batch, torch.from_numpy(min_max(self.index.scores(questions))[:, passages]))
+        return self._last[1]
 
 
 def _batch_keys(features: dict) -> list[tuple[int, ...]]:
