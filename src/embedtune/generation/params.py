@@ -104,10 +104,11 @@ class GenerateParams(Section):
                                            "chunks already chosen. null: every chunk. Every chunk stays in the "
                                            "corpus and in evaluation.")
     table_questions: Literal["llm", "structure"] = Field(
-        "llm", description="Who writes the questions about table chunks: llm (the generator, as for prose) or "
-        "structure (no LLM call: a row label, a column heading and the document's subject, e.g. \"What was research "
-        "and development for Apple Inc. in 2023?\"; embedtune.generation.table_questions). On four 10-Ks structure "
-        "lifted the fine-tuned model 0.024 ndcg@10 at 384 and its hybrid 0.008 on two seeds, not yet a claim.")
+        "structure", description="Who writes the questions about table chunks: structure (no LLM call: a row "
+        "label, a column heading and the document's subject, e.g. \"What was research and development for Apple "
+        "Inc. in 2023?\"; embedtune.generation.table_questions) or llm (the generator, as for prose). On four "
+        "10-Ks structure lifted the fine-tuned model 0.025 ndcg@10 at 384 over three seeds (every seed ahead) and "
+        "its hybrid 0.009 (within noise).")
     backend: Literal["llamacpp", "openai", "transformers"] = Field("transformers", description="Who writes: "
                                                                    "transformers (in-process, batched; offline "
                                                                    "with a known model), llamacpp (offline, CPU, "
