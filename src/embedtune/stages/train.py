@@ -42,6 +42,7 @@ from embedtune.training.dropout import encoder_for_training
 from embedtune.training.keyword_easy import bm25_ranks, kept_rows, within_overlap
 from embedtune.training.losses import batch_sampler, build_loss, check_loss_fits, loss_inputs
 from embedtune.training.params import TrainParams
+from embedtune.training.tsdae import adapt, corpus_sentences
 from embedtune.training.validation import bounded_validation
 
 # Where a run is kept, not what it computes: left out of the run's identity.
@@ -90,6 +91,13 @@ def bm25_for_residual(dataset, format: str, model, model_params: ModelParams) ->
                           "data has not; set it to 0")
     return Bm25Scores(model, dataset["train"]["anchor"], dataset["corpus"]["text"], model_params.query_prompt,
                       model_params.document_prompt)
+
+
+def corpus_for_tsdae(dataset, format: str) -> list[str]:
+    if format not in ("pairs", "triplets") or "corpus" not in dataset:
+        raise ParamsError(f"train.tsdae_sentences adapts the model to the corpus's sentences, which {format} data "
+                          "has not; set it to 0")
+    return dataset["corpus"]["text"]
 
 
 def resolved_precision(precision: str) -> str:
@@ -180,6 +188,12 @@ def main() -> None:
                "negative": model_params.document_prompt} if format in ("pairs", "triplets") else {}
     epochs = params.epochs_for(len(dataset["train"]))
     precision = resolved_precision(params.precision)
+    tsdae = None
+    # A resumed run's checkpoint holds the adapted weights already.
+    if params.tsdae_sentences and not checkpoint:
+        sentences = corpus_sentences(corpus_for_tsdae(dataset, format), params.tsdae_sentences, params.seed)
+        print(f"train: TSDAE on {len(sentences)} of the corpus's sentences (train.tsdae_sentences)")
+        tsdae = adapt(model, sentences, params.seed, folder / "tsdae", precision_flags(precision))
     args = SentenceTransformerTrainingArguments(
         output_dir=str(folder),
         num_train_epochs=epochs,
@@ -232,6 +246,7 @@ def main() -> None:
         "format": format,
         "loss": params.loss,
         **({"bm25_residual": params.bm25_residual} if params.bm25_residual else {}),
+        **({"tsdae": tsdae} if tsdae else {}),
         "train_rows": len(dataset["train"]),
         **({"keyword_easy_pairs": keyword_easy} if keyword_easy else {}),
         "batches": {**batches,

@@ -4,7 +4,7 @@ import math
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, PositiveFloat, PositiveInt, field_validator, model_validator
+from pydantic import Field, NonNegativeInt, PositiveFloat, PositiveInt, field_validator, model_validator
 
 from embedtune.common.params import Section
 
@@ -72,6 +72,12 @@ class TrainParams(Section):
                                  "0.6, cost the fine-tuned model 0.050 ndcg@10 at 384 on four 10-Ks and its hybrid "
                                  "0.016 (one seed, against seeds spread 0.023 and 0.011). 0: the plain loss. "
                                  "MultipleNegativesRankingLoss in one process only.")
+    tsdae_sentences: NonNegativeInt = Field(0, description="Domain adaptation without an LLM: before the "
+                                            "question pairs, TSDAE (a decoder rebuilds each of this many of the "
+                                            "corpus's prose sentences from the encoding of the sentence with 60% "
+                                            "of its words deleted; embedtune.training.tsdae) adapts the base "
+                                            "model to the corpus's words. 0: off. Pairs and triplets, one "
+                                            "process.")
     attention_dropout: float | None = Field(0.0, ge=0, lt=1, description="Dropout on the attention weights "
                                             "while fine-tuning, set in the base model's config (the saved model's "
                                             "config keeps it); null: the model's own (0.1 for MiniLM, bge, mpnet). "
@@ -122,6 +128,13 @@ class TrainParams(Section):
         if self.bm25_residual and (self.loss != "MultipleNegativesRankingLoss" or self.nproc > 1):
             raise ValueError("bm25_residual adds BM25 to MultipleNegativesRankingLoss's logits in one process: "
                              "set loss to it and nproc to 1, or bm25_residual to 0")
+        return self
+
+    @model_validator(mode="after")
+    def _tsdae_in_one_process(self):
+        if self.tsdae_sentences and self.nproc > 1:
+            raise ValueError("tsdae_sentences adapts the model in one process before the pair training: set nproc "
+                             "to 1, or tsdae_sentences to 0")
         return self
 
     @model_validator(mode="after")
