@@ -60,13 +60,20 @@ def load_splits(folder: Path):
     return dataset
 
 
+def corpus_for(dataset, format: str, needs: str, off: str):
+    """The dataset's corpus, for a setting that `needs` it; refused, saying to turn it `off`, where the
+    format has none (labelled data without a corpus)."""
+    if format not in ("pairs", "triplets") or "corpus" not in dataset:
+        raise ParamsError(f"{needs}, which {format} data has not; {off}")
+    return dataset["corpus"]
+
+
 def without_keyword_easy(dataset, format: str, params: TrainParams):
     """The training split less the pairs keyword search finds easily (train.bm25_first_kept,
     train.max_question_overlap), and how many of them were left out."""
-    if format not in ("pairs", "triplets") or "corpus" not in dataset:
-        raise ParamsError(f"train.bm25_first_kept and train.max_question_overlap compare a question with its chunk "
-                          f"among the corpus, which {format} data has not; set both to 1")
-    train, corpus = dataset["train"], dataset["corpus"]
+    corpus = corpus_for(dataset, format, "train.bm25_first_kept and train.max_question_overlap compare a question "
+                        "with its chunk among the corpus", "set both to 1")
+    train = dataset["train"]
     kept, counts = set(range(len(train))), {"of_rows": len(train)}
     if params.bm25_first_kept < 1:
         ranks = bm25_ranks(train["anchor"], train["chunk_id"], corpus["chunk_id"], corpus["text"])
@@ -86,18 +93,10 @@ def without_keyword_easy(dataset, format: str, params: TrainParams):
 
 def bm25_for_residual(dataset, format: str, model, model_params: ModelParams) -> Bm25Scores:
     """BM25 over the dataset's corpus, for train.bm25_residual's loss."""
-    if format not in ("pairs", "triplets") or "corpus" not in dataset:
-        raise ParamsError(f"train.bm25_residual scores each question's passages among the corpus, which {format} "
-                          "data has not; set it to 0")
-    return Bm25Scores(model, dataset["train"]["anchor"], dataset["corpus"]["text"], model_params.query_prompt,
+    corpus = corpus_for(dataset, format, "train.bm25_residual scores each question's passages among the corpus",
+                        "set it to 0")
+    return Bm25Scores(model, dataset["train"]["anchor"], corpus["text"], model_params.query_prompt,
                       model_params.document_prompt)
-
-
-def corpus_for_tsdae(dataset, format: str) -> list[str]:
-    if format not in ("pairs", "triplets") or "corpus" not in dataset:
-        raise ParamsError(f"train.tsdae_sentences adapts the model to the corpus's sentences, which {format} data "
-                          "has not; set it to 0")
-    return dataset["corpus"]["text"]
 
 
 def resolved_precision(precision: str) -> str:
@@ -191,7 +190,9 @@ def main() -> None:
     tsdae = None
     # A resumed run's checkpoint holds the adapted weights already.
     if params.tsdae_sentences and not checkpoint:
-        sentences = corpus_sentences(corpus_for_tsdae(dataset, format), params.tsdae_sentences, params.seed)
+        corpus = corpus_for(dataset, format, "train.tsdae_sentences adapts the model to the corpus's sentences",
+                            "set it to 0")
+        sentences = corpus_sentences(corpus["text"], params.tsdae_sentences, params.seed)
         print(f"train: TSDAE on {len(sentences)} of the corpus's sentences (train.tsdae_sentences)")
         tsdae = adapt(model, sentences, params.seed, folder / "tsdae", precision_flags(precision))
     args = SentenceTransformerTrainingArguments(
