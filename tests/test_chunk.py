@@ -134,6 +134,34 @@ def test_chunks_carry_their_documents_title_and_the_section_they_sit_under(extra
     assert len(firsts) == 4 and all(chunk["section"] == "" for chunk in firsts)
 
 
+def test_the_header_goes_above_the_text_the_retrievers_see_and_nowhere_else(extracted):
+    run_stage("chunk", extracted)
+    plain = read_chunks(extracted)
+    assert all(chunk["header"] == "" for chunk in plain)
+    write_params(extracted, chunk={"header": ["title", "section"]})
+    run_stage("chunk", extracted)
+    chunks = read_chunks(extracted)
+    # the text, and so the ids the questions and the generator's reply cache hang on, are unchanged
+    assert [(c["chunk_id"], c["text"]) for c in chunks] == [(c["chunk_id"], c["text"]) for c in plain]
+    risk = next(c for c in chunks if c["text"].startswith("Risks Related to Our Indebtedness"))
+    assert risk["header"] == f"{risk['title']}\nItem 1A. Risk Factors — Risks Related to Our Indebtedness"
+    assert all(c["header"] == c["title"] for c in chunks if c["position"] == 0)  # no section yet
+
+    # the dataset's passages (training positives and the corpus searched) carry it
+    (extracted / "data" / "questions.jsonl").write_text("".join(
+        json.dumps({"question": f"What does passage {i} say?", "chunk_id": c["chunk_id"]}) + "\n"
+        for i, c in enumerate(chunks[:60])))
+    run_stage("dataset", extracted)
+    from datasets import load_from_disk
+
+    dataset = load_from_disk(str(extracted / "data" / "dataset"))
+    corpus = dict(zip(dataset["corpus"]["chunk_id"], dataset["corpus"]["text"], strict=True))
+    assert corpus[risk["chunk_id"]] == risk["header"] + "\n\n" + risk["text"]
+    train = dataset["train"]
+    assert all(positive == corpus[chunk_id] for positive, chunk_id in zip(train["positive"], train["chunk_id"],
+                                                                         strict=True))
+
+
 def test_what_is_and_is_not_a_heading():
     from embedtune.chunking.sections import is_heading
 

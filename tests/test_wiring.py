@@ -100,7 +100,7 @@ def test_params_yaml_holds_the_schemas_defaults():
 
 def test_a_record_off_its_shape_is_refused():
     chunk = {"chunk_id": "ab", "doc_id": "cd", "file_name": "a.pdf", "title": "A", "position": 0, "kind": "text",
-             "text": "x", "pages": [1], "section": ""}
+             "text": "x", "pages": [1], "section": "", "header": ""}
     assert check_records([chunk], Chunk) == 1
     for wrong in ({**chunk, "page": 1}, {key: value for key, value in chunk.items() if key != "pages"},
                   {**chunk, "kind": "figure"}, {**chunk, "position": "0"}):

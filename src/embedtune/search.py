@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from embedtune.chunking.header import retrieval_text
 from embedtune.common.errors import StageError
 from embedtune.common.hashing import file_digest, params_digest
 from embedtune.common.jsonl import read_jsonl
@@ -42,7 +43,7 @@ class Index:
             raise StageError(f"search: no chunks at {chunks_file}; run `dvc repro chunk` (or `dvc pull`) first")
         self.chunks = list(read_jsonl(chunks_file))
         self.retriever, self.fusion = retriever, fusion
-        texts = [chunk["text"] for chunk in self.chunks]
+        texts = [retrieval_text(chunk) for chunk in self.chunks]
         chunks_digest = file_digest(chunks_file)
         self.cached = True
         if retriever != "bm25":

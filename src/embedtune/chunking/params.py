@@ -21,6 +21,12 @@ class ChunkParams(Section):
                            "sequence length.")
     drop_element_types: list[str] = Field(["Header", "Footer", "PageNumber", "PageBreak"],
                                           description="unstructured's element types left out of the chunks.")
+    header: list[Literal["title", "section"]] = Field([], description="Written above each chunk's text wherever "
+                                                      "it is embedded or indexed (training pairs, evaluation, "
+                                                      "search): the document's title and the section heading the "
+                                                      "chunk sits under (embedtune.chunking.header). The text, the "
+                                                      "chunk ids and the generator's prompt stay as they are. []: "
+                                                      "the text alone.")
 
     @model_validator(mode="after")
     def _overlap_below_size(self):

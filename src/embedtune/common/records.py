@@ -45,6 +45,7 @@ class Chunk(TypedDict):
     text: str
     pages: list[int]
     section: str  # the heading it sits under ("Item 7. ... — Revenue Recognition"); "" before the first
+    header: str  # chunk.header's fields, put above the text where the chunk is embedded or indexed; "" if none
 
 
 @with_config(STRICT)

@@ -6,6 +6,7 @@ teach the model a wrong pair.
 
 import numpy as np
 
+from embedtune.chunking.header import retrieval_text
 from embedtune.evaluation.retrieval import normalised
 
 
@@ -15,7 +16,7 @@ def passes_round_trip(rows: list[dict], chunks: list[dict], encoder, top_k: int,
     if not rows:
         return []
     position = {chunk["chunk_id"]: i for i, chunk in enumerate(chunks)}
-    passages = normalised(encoder.encode([chunk["text"] for chunk in chunks], prompt=document_prompt or None,
+    passages = normalised(encoder.encode([retrieval_text(chunk) for chunk in chunks], prompt=document_prompt or None,
                                          convert_to_numpy=True, show_progress_bar=True))
     questions = normalised(encoder.encode([row["question"] for row in rows], prompt=query_prompt or None,
                                           convert_to_numpy=True, show_progress_bar=True))

@@ -1,7 +1,8 @@
 """Stage `chunk`: extracted elements into retrieval chunks with langchain-text-splitters.
 
 Every chunk carries a content-hash id, its document and the document's title (found by
-extract), its pages, kind (text or table) and the section heading it sits under.
+extract), its pages, kind (text or table), the section heading it sits under, and the header
+made of those that retrieval puts above its text (chunk.header).
 A text that occurs twice in the corpus (boilerplate, a duplicated page) is kept once,
 so retrieval has one right answer for it.
 """
@@ -10,6 +11,7 @@ from statistics import mean
 
 from tqdm import tqdm
 
+from embedtune.chunking.header import header_of
 from embedtune.chunking.length import length_function
 from embedtune.chunking.params import ChunkParams
 from embedtune.chunking.split import DocumentChunker
@@ -42,7 +44,8 @@ def main() -> None:
                 continue
             seen.add(chunk_id)
             chunks.append({"chunk_id": chunk_id, "doc_id": elements[0]["doc_id"],
-                           "file_name": elements[0]["file_name"], "title": title, "position": position, **chunk})
+                           "file_name": elements[0]["file_name"], "title": title, "position": position, **chunk,
+                           "header": header_of(title, chunk["section"], params.header)})
     if not chunks:
         raise StageError(f"chunk: the extracted documents in {paths.extracted}/ hold no text to chunk")
     write_jsonl(paths.chunks, chunks)

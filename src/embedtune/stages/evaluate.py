@@ -24,6 +24,7 @@ from pathlib import Path
 
 from datasets import load_from_disk
 
+from embedtune.chunking.header import retrieval_text
 from embedtune.common.errors import StageError
 from embedtune.common.jsonl import read_json, read_jsonl, write_json
 from embedtune.common.models import ModelParams, load_encoder
@@ -73,7 +74,7 @@ def evaluate(model_name: str, model: ModelParams, params: EvaluateParams, paths:
                                                                          params.batch_size).items()}}
     if user_questions:
         if not isinstance(headline, RetrievalTask) or set(headline.corpus_ids) != {c["chunk_id"] for c in chunks}:
-            corpus = EncodedCorpus(encoder, [c["text"] for c in chunks], [c["chunk_id"] for c in chunks],
+            corpus = EncodedCorpus(encoder, [retrieval_text(c) for c in chunks], [c["chunk_id"] for c in chunks],
                                    model.document_prompt, params.batch_size)
             fusion = saved_fusion(model_name) or {**fallback(params.hybrid), "chosen_on": "none: the fallback "
                                                   "(the dataset's corpus is not the chunks)"}
