@@ -25,8 +25,12 @@ class ChunkParams(Section):
                                                       "it is embedded or indexed (training pairs, evaluation, "
                                                       "search): the document's title and the section heading the "
                                                       "chunk sits under (embedtune.chunking.header). The text, the "
-                                                      "chunk ids and the generator's prompt stay as they are. []: "
-                                                      "the text alone.")
+                                                      "chunk ids and the generator's prompt stay as they are. On "
+                                                      "four 10-Ks [title, section] lifted the fine-tuned model "
+                                                      "+0.023 ndcg@10 at 384 (beyond the seeds' spread) and the "
+                                                      "base model +0.019, but not the fine-tuned hybrid (0.740 "
+                                                      "either way), and BM25 alone lost 0.008: worth it where the "
+                                                      "dense model serves alone. []: the text alone.")
 
     @model_validator(mode="after")
     def _overlap_below_size(self):
